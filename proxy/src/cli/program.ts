@@ -1,0 +1,36 @@
+// Builds the `clusterconnect` command line. Each role adds its subcommand here as it lands.
+import { Command, CommanderError } from 'commander';
+import { packageInfo } from '../common/package-info.js';
+import { ExitCode, exitCodeHelp } from './exit-codes.js';
+
+export function buildProgram(): Command {
+  const program = new Command('clusterconnect')
+    .description(
+      'Reach a Kubernetes apiserver from anywhere through an outbound-only, end-to-end encrypted tunnel.\n' +
+        'One binary runs every role: relay, agent, auth-proxy, operator, and the client proxy.',
+    )
+    .version(packageInfo().version, '-v, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help for a command')
+    .addHelpText('after', exitCodeHelp)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  // Commander prints its own one-line error; we only decide the exit code.
+  program.configureOutput({ outputError: (message, write) => write(message) });
+  return program;
+}
+
+/** Runs the CLI and returns the exit code instead of exiting, so tests can drive it in-process. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here as "errors" with exit code 0.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return ExitCode.failure;
+  }
+}
