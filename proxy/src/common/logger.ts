@@ -1,0 +1,47 @@
+// JSON logs for every role (winston), with secrets redacted by key name as a last line of defence:
+// code must never log a token, but if a field named like one slips through, its value is not written.
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+const SECRET_KEY = /(authorization|token|password|secret|private.?key|cookie|credential)/i;
+export const REDACTED = '[redacted]';
+
+/** Returns a copy of `value` with the values of secret-looking keys replaced, at any depth. */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    out[key] = SECRET_KEY.test(key) && inner !== undefined && typeof inner !== 'boolean' ? REDACTED : redactSecrets(inner, depth + 1);
+  }
+  return out;
+}
+
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'message') continue;
+    const value = info[key];
+    info[key] = SECRET_KEY.test(key) && value !== undefined && typeof value !== 'boolean' ? REDACTED : redactSecrets(value);
+  }
+  return info;
+});
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where to write; defaults to stderr so stdout stays free for a command's own output. */
+  stream?: NodeJS.WritableStream;
+}
+
+export function createLogger(component: string, options: LoggerOptions = {}): Logger {
+  return winston.createLogger({
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    defaultMeta: { component },
+    format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json()),
+    transports: [
+      options.stream
+        ? new winston.transports.Stream({ stream: options.stream })
+        : new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }),
+    ],
+  });
+}
