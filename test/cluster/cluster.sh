@@ -35,6 +35,9 @@ write_kwokctl_config() {
   cat >"$STATE_DIR/kwokctl.yaml" <<YAML
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
+options:
+  kubeVersion: $KUBE_VERSION
+  kubectlBinary: $KUBECTL
 componentsPatches:
   - name: kube-apiserver
     extraArgs:
@@ -86,13 +89,11 @@ up() {
       --runtime binary \
       --config "$STATE_DIR/kwokctl.yaml" \
       --kubeconfig "$KUBECONFIG_PATH" \
-      --kube-version "$KUBE_VERSION" \
       --kube-authorization \
       --kube-admission \
       --kube-apiserver-binary "$KUBE_BIN_DIR/kube-apiserver" \
       --kube-controller-manager-binary "$KUBE_BIN_DIR/kube-controller-manager" \
       --kube-scheduler-binary "$KUBE_BIN_DIR/kube-scheduler" \
-      --kubectl-binary "$KUBECTL" \
       --etcd-binary "$KUBE_BIN_DIR/etcd" \
       --kwok-controller-binary "$KWOK_BIN_DIR/kwok" \
       "${port_args[@]}" \
