@@ -1,0 +1,83 @@
+// Settings of one trusted OIDC issuer, with the defaults that match Entra ID and the checks that keep a
+// misconfiguration from weakening verification (symmetric or unsigned algorithms are never accepted).
+import type { FetchLike } from './https-fetch.js';
+
+export type AsymmetricAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
+
+export interface OidcVerifierConfig {
+  /** Exactly the `iss` of the tokens, e.g. `https://login.microsoftonline.com/<tenant>/v2.0`. */
+  issuerURL: string;
+  /** Accepted `aud` values; for Entra the server application's id or its `api://…` URI. */
+  audience: string | string[];
+  /** Claim that becomes the Kubernetes username; default `oid` (Entra object id, what RBAC bindings name). */
+  usernameClaim?: string;
+  usernamePrefix?: string;
+  groupsClaim?: string;
+  groupsPrefix?: string;
+  /** Claim copied to Impersonate-Uid; none by default. */
+  uidClaim?: string;
+  /** Impersonate-Extra key → claim name; default `{ 'clusterconnect.io/tid': 'tid' }` (Entra tenant; Kubernetes wants
+   *  extra keys domain-prefixed and lower-case). */
+  extraClaims?: Record<string, string>;
+  /** Entra tenant ids (`tid`) allowed; empty or absent allows any tenant the issuer signs for. */
+  allowedTenants?: string[];
+  algorithms?: AsymmetricAlgorithm[];
+  clockSkewSeconds?: number;
+  /** Injectable for private CAs and tests; defaults to global fetch (Node's CA store). */
+  fetch?: FetchLike;
+  /** How long discovery and keys are trusted before a refetch, and the minimum gap between refetches. */
+  jwksCacheMaxAgeMs?: number;
+  jwksRefetchCooldownMs?: number;
+  /** After a failed discovery or JWKS fetch, requests fail fast (503) for this long instead of hammering the issuer. */
+  failureBackoffMs?: number;
+  httpTimeoutMs?: number;
+  /** Clock for tests. */
+  now?: () => Date;
+}
+
+export type ResolvedOidcConfig = Required<Omit<OidcVerifierConfig, 'audience' | 'uidClaim' | 'fetch'>> & {
+  audiences: string[];
+  uidClaim?: string;
+  fetch: FetchLike;
+};
+
+export const DEFAULT_ALGORITHMS: AsymmetricAlgorithm[] = ['RS256', 'ES256', 'PS256'];
+const ASYMMETRIC = new Set<string>(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
+const MAX_CLOCK_SKEW_SECONDS = 300;
+
+/** Applies defaults and throws on settings that would make verification unsafe. */
+export function resolveOidcConfig(config: OidcVerifierConfig): ResolvedOidcConfig {
+  const issuer = new URL(config.issuerURL);
+  if (issuer.protocol !== 'https:') throw new Error(`OIDC issuer must be an https URL, got ${config.issuerURL}`);
+  const audiences = (Array.isArray(config.audience) ? config.audience : [config.audience]).filter((a) => a.length > 0);
+  if (audiences.length === 0) throw new Error('OIDC audience must be configured: without it any token of the issuer would be accepted');
+  const algorithms = config.algorithms ?? DEFAULT_ALGORITHMS;
+  if (algorithms.length === 0) throw new Error('OIDC algorithms allow-list is empty');
+  // Checked at run time too: the type does not stop a config file from saying "none" or "HS256".
+  for (const alg of algorithms as string[]) {
+    if (!ASYMMETRIC.has(alg)) throw new Error(`OIDC algorithm ${alg} is not allowed: only asymmetric signatures (RS*, PS*, ES*, EdDSA) are`);
+  }
+  const clockSkewSeconds = config.clockSkewSeconds ?? 60;
+  if (!(clockSkewSeconds >= 0 && clockSkewSeconds <= MAX_CLOCK_SKEW_SECONDS)) {
+    throw new Error(`OIDC clock skew must be between 0 and ${MAX_CLOCK_SKEW_SECONDS} seconds`);
+  }
+  return {
+    issuerURL: config.issuerURL,
+    audiences,
+    usernameClaim: config.usernameClaim ?? 'oid',
+    usernamePrefix: config.usernamePrefix ?? '',
+    groupsClaim: config.groupsClaim ?? 'groups',
+    groupsPrefix: config.groupsPrefix ?? '',
+    uidClaim: config.uidClaim,
+    extraClaims: config.extraClaims ?? { 'clusterconnect.io/tid': 'tid' },
+    allowedTenants: config.allowedTenants ?? [],
+    algorithms,
+    clockSkewSeconds,
+    fetch: config.fetch ?? ((url, init) => fetch(url, init)),
+    jwksCacheMaxAgeMs: config.jwksCacheMaxAgeMs ?? 10 * 60_000,
+    jwksRefetchCooldownMs: config.jwksRefetchCooldownMs ?? 30_000,
+    failureBackoffMs: config.failureBackoffMs ?? 5_000,
+    httpTimeoutMs: config.httpTimeoutMs ?? 5_000,
+    now: config.now ?? (() => new Date()),
+  };
+}

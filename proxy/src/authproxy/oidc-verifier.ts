@@ -1,0 +1,144 @@
+// Verifies an OIDC access token (Entra ID or any issuer) and maps it to a Kubernetes identity. Every failure is
+// a TokenRejected with a reason code and a message fit for kubectl; the token itself never appears in either.
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import { hasControlCharacter } from './control-characters.js';
+import type { GroupResolver, VerifiedToken } from './identity.js';
+import { identityFromClaims, prefixGroups } from './identity-from-claims.js';
+import { createIssuerKeys } from './issuer-keys.js';
+import type { KeyResolver } from './issuer-keys.js';
+import { resolveOidcConfig } from './oidc-config.js';
+import type { OidcVerifierConfig, ResolvedOidcConfig } from './oidc-config.js';
+import { createDiscovery } from './oidc-discovery.js';
+import { quoteUntrusted, TokenRejected } from './token-rejected.js';
+
+export interface OidcVerifier {
+  readonly issuer: string;
+  readonly config: ResolvedOidcConfig;
+  /** Resolves to the caller's identity or rejects with TokenRejected; never resolves for a bad token. */
+  verify(token: string | undefined): Promise<VerifiedToken>;
+}
+
+/** RFC 3339 without milliseconds, as Kubernetes prints times: 2026-11-22T10:00:00Z. */
+export function formatEpochSeconds(seconds: unknown): string {
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : 'an invalid time';
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+function checkAlgorithm(token: string, config: ResolvedOidcConfig): void {
+  if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed', 'token is not a signed JWT (expected three base64url parts)');
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw new TokenRejected('malformed', 'token header is not valid base64url JSON');
+  }
+  // Before any key lookup: "none" and HS* (an HMAC keyed with the issuer's public key) never reach jose.
+  if (typeof alg !== 'string' || !(config.algorithms as string[]).includes(alg)) {
+    throw new TokenRejected('alg_not_allowed', `token algorithm ${quoteUntrusted(alg, 16)} is not allowed (allowed: ${config.algorithms.join(', ')})`);
+  }
+}
+
+function claimFailure(error: errors.JWTClaimValidationFailed, config: ResolvedOidcConfig): TokenRejected {
+  const { claim, reason, payload } = error;
+  if (reason === 'missing') return new TokenRejected('missing_claim', `token has no ${quoteUntrusted(claim)} claim`);
+  if (reason !== 'check_failed') return new TokenRejected('malformed', `token claim ${quoteUntrusted(claim)} is not valid`);
+  switch (claim) {
+    case 'nbf':
+      return new TokenRejected('not_yet_valid', `token is not valid before ${formatEpochSeconds(payload.nbf)}`);
+    case 'iss':
+      return new TokenRejected('wrong_issuer', `token issuer ${quoteUntrusted(payload.iss)} is not ${JSON.stringify(config.issuerURL)}`);
+    case 'aud':
+      return new TokenRejected('wrong_audience', `token audience ${quoteUntrusted(payload.aud)} is not ${config.audiences.map((a) => JSON.stringify(a)).join(' or ')}`);
+    default:
+      return new TokenRejected('malformed', `token claim ${quoteUntrusted(claim)} failed validation`);
+  }
+}
+
+function toRejection(error: unknown, config: ResolvedOidcConfig): TokenRejected {
+  if (error instanceof TokenRejected) return error;
+  if (error instanceof errors.JWTExpired) return new TokenRejected('expired', `token expired at ${formatEpochSeconds(error.payload.exp)}`);
+  if (error instanceof errors.JWTClaimValidationFailed) return claimFailure(error, config);
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new TokenRejected('bad_signature', 'token signature does not verify with the issuer key it names');
+  if (error instanceof errors.JOSEAlgNotAllowed) return new TokenRejected('alg_not_allowed', 'token algorithm is not allowed');
+  if (error instanceof errors.JOSEError) return new TokenRejected('malformed', `token is not a valid JWT (${error.code})`);
+  return new TokenRejected('malformed', 'token could not be verified');
+}
+
+function checkTenant(claims: JWTPayload, config: ResolvedOidcConfig): void {
+  if (config.allowedTenants.length === 0) return;
+  const tid = claims.tid;
+  if (typeof tid !== 'string' || !config.allowedTenants.includes(tid)) {
+    throw new TokenRejected('tenant_not_allowed', `token tenant ${tid === undefined ? '(none)' : quoteUntrusted(tid)} is not allowed`);
+  }
+}
+
+export function createOidcVerifier(input: OidcVerifierConfig): OidcVerifier {
+  const config = resolveOidcConfig(input);
+  const discover = createDiscovery({
+    issuerURL: config.issuerURL,
+    fetch: config.fetch,
+    timeoutMs: config.httpTimeoutMs,
+    failureBackoffMs: config.failureBackoffMs,
+    now: config.now,
+  });
+  let keys: KeyResolver | undefined;
+
+  const keyResolver = async (): Promise<KeyResolver> => {
+    if (keys) return keys;
+    const { jwksUri } = await discover();
+    keys ??= createIssuerKeys({
+      issuerURL: config.issuerURL,
+      jwksUri,
+      fetch: config.fetch,
+      cacheMaxAgeMs: config.jwksCacheMaxAgeMs,
+      refetchCooldownMs: config.jwksRefetchCooldownMs,
+      failureBackoffMs: config.failureBackoffMs,
+      timeoutMs: config.httpTimeoutMs,
+      now: config.now,
+    });
+    return keys;
+  };
+
+  return {
+    issuer: config.issuerURL,
+    config,
+    async verify(token) {
+      if (token === undefined || token.length === 0) throw new TokenRejected('missing', 'no bearer token was presented');
+      checkAlgorithm(token, config);
+      const resolveKey = await keyResolver();
+      let claims: JWTPayload;
+      try {
+        ({ payload: claims } = await jwtVerify(token, resolveKey, {
+          issuer: config.issuerURL,
+          audience: config.audiences,
+          algorithms: config.algorithms,
+          clockTolerance: config.clockSkewSeconds,
+          currentDate: config.now(),
+          requiredClaims: ['exp'],
+        }));
+      } catch (error) {
+        throw toRejection(error, config);
+      }
+      checkTenant(claims, config);
+      const mapped = identityFromClaims(claims, config);
+      return { ...mapped, expiresAt: new Date((claims.exp ?? 0) * 1000) };
+    },
+  };
+}
+
+/**
+ * Fills in the groups of a token that overflowed, through the resolver (Microsoft Graph later). Resolved
+ * groups get the configured prefix and the reserved-name check like groups from the token.
+ */
+export async function completeGroups(verified: VerifiedToken, resolver: GroupResolver, config: Pick<ResolvedOidcConfig, 'groupsPrefix'>, signal?: AbortSignal): Promise<VerifiedToken> {
+  if (!verified.groupsOverage) return verified;
+  const resolved = await resolver.resolveGroups(verified.groupsOverage, signal);
+  // Resolver output becomes header values just like token claims do.
+  if (!resolved.every((group) => typeof group === 'string' && group.length > 0 && !hasControlCharacter(group))) {
+    throw new Error('group resolver returned a group name that cannot be sent as a header');
+  }
+  const groups = prefixGroups(resolved, config);
+  return { identity: { ...verified.identity, groups }, principalType: verified.principalType, expiresAt: verified.expiresAt };
+}

@@ -1,0 +1,9 @@
+// Outgoing headers for a service-account token: forwarded as the client sent them (Authorization included, no
+// impersonation, none of the proxy's credentials) so the apiserver authenticates the token and applies its
+// RBAC, including the token's own right to impersonate. Only hop-by-hop headers and Host are dropped.
+import { endToEndHeaderLines } from './hop-by-hop.js';
+import type { HeaderPair, IncomingHeaderSet } from './incoming-headers.js';
+
+export function buildPassthroughHeaders(incoming: IncomingHeaderSet): HeaderPair[] {
+  return endToEndHeaderLines(incoming);
+}

@@ -1,0 +1,204 @@
+// A real OpenID Provider (the npm `oidc-provider` package) standing in for Entra ID in tests: HTTPS on
+// 127.0.0.1 with a self-signed certificate, client-credentials grant, resource indicators issuing JWT access
+// tokens for an API audience, Entra-shaped claims (oid, tid, groups or the group-overage claims) and key rotation.
+import { createServer, request } from 'node:https';
+import type { RequestListener } from 'node:http';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider, { errors } from 'oidc-provider';
+import type { Configuration } from 'oidc-provider';
+import { MemoryAdapter } from './oidc/memory-adapter.js';
+import { createSelfSignedCertificate } from './oidc/self-signed-cert.js';
+
+export type SigningAlgorithm = 'RS256' | 'PS256' | 'ES256';
+
+/** A caller known to the provider: each is a confidential client, so tests get tokens with plain POSTs. */
+export interface TestPrincipal {
+  clientId: string;
+  clientSecret: string;
+  /** Users get Entra's delegated-token shape (`scp`, `upn`); service principals the app-only shape (`idtyp: app`). */
+  kind: 'user' | 'servicePrincipal';
+  oid: string;
+  tid: string;
+  upn?: string;
+  groups?: string[];
+  /** Emit Entra's overage claims (`_claim_names` / `_claim_sources`) instead of `groups`. */
+  groupsOverage?: boolean;
+}
+
+export interface TestOidcProviderOptions {
+  principals: TestPrincipal[];
+  /** Resource indicator and `aud` of the access tokens; default `api://kube-aad-proxy`. */
+  audience?: string;
+  /** Other resource indicators the provider also issues tokens for (wrong-audience tests). */
+  otherAudiences?: string[];
+  algorithm?: SigningAlgorithm;
+  accessTokenTtlSeconds?: number;
+}
+
+export interface TestOidcProvider {
+  readonly issuer: string;
+  readonly audience: string;
+  /** PEM of the self-signed server certificate: the only CA a client needs to trust. */
+  readonly caPem: string;
+  /** Client-credentials token for a principal, for `audience` unless another resource is asked for. */
+  token(clientId: string, resource?: string): Promise<string>;
+  /** Signs with a fresh key from now on; the old key stays published unless `retirePrevious`. */
+  rotateKeys(options?: { retirePrevious?: boolean }): Promise<void>;
+  /** `kid` of the key that signs new tokens. */
+  currentKid(): string;
+  /** How many requests reached a path (e.g. '/jwks'), to observe caching and refetch limits. */
+  requestCount(path: string): number;
+  /** While false, every request gets a 503 (an issuer outage). */
+  setAvailable(available: boolean): void;
+  close(): Promise<void>;
+}
+
+type PrivateJwk = Record<string, unknown> & { kid: string };
+
+async function newSigningKey(algorithm: SigningAlgorithm, serial: number): Promise<PrivateJwk> {
+  const { privateKey } = await generateKeyPair(algorithm, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, alg: algorithm, use: 'sig', kid: `test-key-${serial}-${Date.now().toString(36)}` };
+}
+
+function entraClaims(principal: TestPrincipal, issuer: string): Record<string, unknown> {
+  const claims: Record<string, unknown> = { oid: principal.oid, tid: principal.tid, ver: '2.0', azp: principal.clientId };
+  if (principal.kind === 'servicePrincipal') {
+    claims.idtyp = 'app';
+    claims.appid = principal.clientId;
+  } else {
+    claims.scp = 'user_impersonation';
+    if (principal.upn) claims.upn = principal.upn;
+  }
+  if (principal.groupsOverage) {
+    const collection = principal.kind === 'user' ? 'users' : 'servicePrincipals';
+    claims._claim_names = { groups: 'src1' };
+    claims._claim_sources = { src1: { endpoint: `${issuer}/graph/${principal.tid}/${collection}/${principal.oid}/getMemberObjects` } };
+  } else if (principal.groups) {
+    claims.groups = principal.groups;
+  }
+  return claims;
+}
+
+export async function startTestOidcProvider(options: TestOidcProviderOptions): Promise<TestOidcProvider> {
+  const audience = options.audience ?? 'api://kube-aad-proxy';
+  const resources = new Set([audience, ...(options.otherAudiences ?? [])]);
+  const algorithm = options.algorithm ?? 'RS256';
+  const ttl = options.accessTokenTtlSeconds ?? 600;
+  const principals = new Map(options.principals.map((p) => [p.clientId, p]));
+  const tls = await createSelfSignedCertificate();
+
+  const counts = new Map<string, number>();
+  let available = true;
+  let handler: RequestListener | undefined;
+  const server: Server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    const path = new URL(req.url ?? '/', 'https://x').pathname;
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    if (!available || !handler) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('issuer unavailable');
+      return;
+    }
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let keySerial = 0;
+  let keys: PrivateJwk[] = [await newSigningKey(algorithm, ++keySerial)];
+
+  // oidc-provider reads its keystore once, at construction; rotation therefore builds a new Provider on the same
+  // issuer and server, which is what a real issuer's restart-with-new-keys looks like from outside.
+  const buildProvider = (): Provider => {
+    const configuration: Configuration = {
+      clients: [...principals.values()].map((p) => ({
+        client_id: p.clientId,
+        client_secret: p.clientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_post',
+        // oidc-provider checks this against the keystore even for access tokens; its default RS256 needs an RSA key.
+        id_token_signed_response_alg: algorithm,
+      })),
+      adapter: MemoryAdapter,
+      jwks: { keys },
+      cookies: { keys: ['test-cookie-key-not-secret'] },
+      features: {
+        clientCredentials: { enabled: true },
+        devInteractions: { enabled: false },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: () => Promise.resolve(audience),
+          useGrantedResource: () => Promise.resolve(true),
+          getResourceServerInfo: (_ctx, resourceIndicator) => {
+            if (!resources.has(resourceIndicator)) return Promise.reject(new errors.InvalidTarget(`unknown resource ${resourceIndicator}`));
+            return Promise.resolve({
+              scope: 'user_impersonation',
+              audience: resourceIndicator,
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: ttl,
+              jwt: { sign: { alg: algorithm, kid: keys[0]?.kid } },
+            });
+          },
+        },
+      },
+      extraTokenClaims: (_ctx, token) => {
+        const principal = token.clientId ? principals.get(token.clientId) : undefined;
+        return Promise.resolve(principal ? entraClaims(principal, issuer) : undefined);
+      },
+      ttl: { ClientCredentials: ttl, AccessToken: ttl, Grant: ttl, Session: ttl, Interaction: ttl, IdToken: ttl },
+    };
+    return new Provider(issuer, configuration);
+  };
+  handler = buildProvider().callback();
+
+  return {
+    issuer,
+    audience,
+    caPem: tls.certPem,
+    async token(clientId, resource = audience) {
+      const principal = principals.get(clientId);
+      if (!principal) throw new Error(`no test principal ${clientId}`);
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: principal.clientId,
+        client_secret: principal.clientSecret,
+        resource,
+      });
+      // The fixture talks to itself with its own trust: a one-off https request avoids touching global fetch.
+      const { status, text } = await postForm(`${issuer}/token`, body, tls.certPem);
+      if (status !== 200) throw new Error(`token endpoint answered ${status}: ${text}`);
+      return (JSON.parse(text) as { access_token: string }).access_token;
+    },
+    async rotateKeys(rotation = {}) {
+      const fresh = await newSigningKey(algorithm, ++keySerial);
+      keys = rotation.retirePrevious ? [fresh] : [fresh, ...keys];
+      handler = buildProvider().callback();
+    },
+    currentKid: () => keys[0]?.kid ?? '',
+    requestCount: (path) => counts.get(path) ?? 0,
+    setAvailable(value) {
+      available = value;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+function postForm(url: string, body: URLSearchParams, caPem: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', ca: caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body.toString());
+  });
+}
