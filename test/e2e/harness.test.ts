@@ -81,7 +81,7 @@ describe('the local control plane', function () {
         apiVersion: 'clusterconnect.io/v1alpha1',
         kind: 'ClusterConnect',
         metadata: { name: 'sample' },
-        spec: { clusterName: 'harness-sample', relay: { url: 'wss://relay.example:443' } },
+        spec: { clusterName: 'harness-sample', relay: { url: 'wss://relay.example:443', credentialsSecretRef: { name: 'relay-token' } } },
       }),
     });
     const table = await kubectlOk(['get', 'clusterconnects', '-A']);

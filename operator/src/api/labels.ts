@@ -1,0 +1,41 @@
+// Labels on every child, so any child maps back to its ClusterConnect (cluster-scoped ones have no owner reference).
+export const FIELD_MANAGER = 'clusterconnect-operator';
+export const FINALIZER = 'clusterconnect.io/cleanup';
+
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
+export const LABEL_COMPONENT = 'app.kubernetes.io/component';
+export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_OWNER_NAME = 'clusterconnect.io/name';
+export const LABEL_OWNER_NAMESPACE = 'clusterconnect.io/namespace';
+export const LABEL_ACCESS_BINDING = 'clusterconnect.io/access-binding';
+
+export const MANAGED_BY = 'clusterconnect-operator';
+
+export type Component = 'agent' | 'kube-aad-proxy' | 'access' | 'agent-heartbeat';
+
+export function childLabels(owner: { name: string; namespace: string }, component: Component): Record<string, string> {
+  return {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_PART_OF]: 'clusterconnect',
+    [LABEL_COMPONENT]: component,
+    [LABEL_INSTANCE]: owner.name,
+    [LABEL_OWNER_NAME]: owner.name,
+    [LABEL_OWNER_NAMESPACE]: owner.namespace,
+  };
+}
+
+/** Label selector of every child of one ClusterConnect (optionally of one component). */
+export function ownerSelector(owner: { name: string; namespace: string }, component?: Component): string {
+  const parts = [`${LABEL_MANAGED_BY}=${MANAGED_BY}`, `${LABEL_OWNER_NAMESPACE}=${owner.namespace}`, `${LABEL_OWNER_NAME}=${owner.name}`];
+  if (component) parts.push(`${LABEL_COMPONENT}=${component}`);
+  return parts.join(',');
+}
+
+/** The ClusterConnect a labelled child belongs to, as a queue key, if it is ours. */
+export function ownerKeyFromLabels(labels: Record<string, string> | undefined): string | undefined {
+  if (!labels || labels[LABEL_MANAGED_BY] !== MANAGED_BY) return undefined;
+  const name = labels[LABEL_OWNER_NAME];
+  const namespace = labels[LABEL_OWNER_NAMESPACE];
+  return name && namespace ? `${namespace}/${name}` : undefined;
+}

@@ -1,0 +1,130 @@
+// The clusterconnect-agent: a ServiceAccount, a Role to renew its heartbeat Lease, and a Deployment that only dials
+// out (no Service). The agent announces kube-aad-proxy's CA and server name to the relay, so clients can pin them.
+import type { V1Deployment, V1EnvVar, V1Role, V1RoleBinding, V1ServiceAccount, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { ClusterConnect } from '../api/clusterconnect.js';
+import { LABEL_COMPONENT, LABEL_INSTANCE, childLabels } from '../api/labels.js';
+import { AGENT_DRAIN_SECONDS, AGENT_TERMINATION_GRACE_SECONDS, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
+import { ownedMeta } from './meta.js';
+import { childNames } from './names.js';
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, preferSpreadAcrossNodes } from './pod-security.js';
+import { authModes } from './auth-proxy.js';
+import { toResourceRequirements } from './resources.js';
+
+export const RELAY_TOKEN_DIR = '/var/run/clusterconnect/relay';
+export const UPSTREAM_CA_DIR = '/var/run/clusterconnect/upstream';
+
+export function agentServiceAccount(cc: ClusterConnect): V1ServiceAccount {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: ownedMeta(cc, childNames(cc).agent, 'agent') };
+}
+
+/** Only what a heartbeat needs: its own Leases in this namespace. */
+export function agentHeartbeatRole(cc: ClusterConnect): V1Role {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: ownedMeta(cc, childNames(cc).agentHeartbeatRole, 'agent'),
+    rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] }],
+  };
+}
+
+export function agentHeartbeatRoleBinding(cc: ClusterConnect): V1RoleBinding {
+  const names = childNames(cc);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: ownedMeta(cc, names.agentHeartbeatRole, 'agent'),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.agentHeartbeatRole },
+    subjects: [{ kind: 'ServiceAccount', name: names.agent, namespace: cc.metadata.namespace }],
+  };
+}
+
+/** Labels the agent puts on its heartbeat Lease, so the operator finds it. */
+export function heartbeatLeaseLabels(cc: ClusterConnect): Record<string, string> {
+  return childLabels(cc.metadata, 'agent-heartbeat');
+}
+
+function agentArgs(cc: ClusterConnect): string[] {
+  const names = childNames(cc);
+  const labels = Object.entries(heartbeatLeaseLabels(cc)).map(([k, v]) => `${k}=${v}`).join(',');
+  const args = [
+    'agent',
+    `--cluster-name=${cc.spec.clusterName}`,
+    `--relay-url=${cc.spec.relay.url}`,
+    `--relay-token-file=${RELAY_TOKEN_DIR}/token`,
+    `--upstream=${names.authProxyServerName}:${AUTH_PROXY_SERVICE_PORT}`,
+    `--upstream-ca-file=${UPSTREAM_CA_DIR}/ca.crt`,
+    `--upstream-server-name=${names.authProxyServerName}`,
+    `--auth-modes=${authModes(cc).join(',')}`,
+    // Kubernetes expands $(VAR) from the container's env: one Lease per pod.
+    '--heartbeat-lease-name=$(POD_NAME)',
+    '--heartbeat-lease-namespace=$(POD_NAMESPACE)',
+    `--heartbeat-lease-labels=${labels}`,
+    `--ops-port=${OPS_PORT}`,
+    `--drain-timeout=${AGENT_DRAIN_SECONDS}s`,
+  ];
+  if (cc.spec.relay.allowInsecure) args.push('--insecure');
+  return args;
+}
+
+function agentEnv(cc: ClusterConnect): V1EnvVar[] {
+  const env: V1EnvVar[] = [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  ];
+  const agent = cc.spec.agent ?? {};
+  // Both spellings: Node's and Go's tooling read either.
+  if (agent.httpsProxy) env.push({ name: 'HTTPS_PROXY', value: agent.httpsProxy }, { name: 'https_proxy', value: agent.httpsProxy });
+  if (agent.noProxy) env.push({ name: 'NO_PROXY', value: agent.noProxy }, { name: 'no_proxy', value: agent.noProxy });
+  return env;
+}
+
+export function agentDeployment(cc: ClusterConnect, settings: OperatorSettings): V1Deployment {
+  const names = childNames(cc);
+  const selector = { [LABEL_INSTANCE]: cc.metadata.name, [LABEL_COMPONENT]: 'agent' };
+  const relayKey = cc.spec.relay.credentialsSecretRef.key ?? 'token';
+  const volumes: V1Volume[] = [
+    { name: 'relay-credentials', secret: { secretName: cc.spec.relay.credentialsSecretRef.name, items: [{ key: relayKey, path: 'token' }], defaultMode: 0o440 } },
+    { name: 'upstream-ca', secret: { secretName: names.authProxyCertificateSecret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+  ];
+  const mounts: V1VolumeMount[] = [
+    { name: 'relay-credentials', mountPath: RELAY_TOKEN_DIR, readOnly: true },
+    { name: 'upstream-ca', mountPath: UPSTREAM_CA_DIR, readOnly: true },
+  ];
+  const agent = cc.spec.agent ?? {};
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: ownedMeta(cc, names.agent, 'agent'),
+    spec: {
+      replicas: agent.replicas ?? 2,
+      selector: { matchLabels: selector },
+      // Keep every connected agent until its replacement is up: a rollout never drops the cluster off the relay.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...childLabels(cc.metadata, 'agent') } },
+        spec: {
+          serviceAccountName: names.agent,
+          securityContext: POD_SECURITY_CONTEXT,
+          affinity: preferSpreadAcrossNodes(selector),
+          terminationGracePeriodSeconds: AGENT_TERMINATION_GRACE_SECONDS,
+          volumes,
+          containers: [
+            {
+              name: 'agent',
+              image: agent.image ?? settings.image,
+              imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
+              args: agentArgs(cc),
+              env: agentEnv(cc),
+              ports: [{ name: 'ops', containerPort: OPS_PORT }],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'ops' }, periodSeconds: 5, failureThreshold: 2 },
+              resources: toResourceRequirements(agent.resources) ?? { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              volumeMounts: mounts,
+            },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// kube-aad-proxy: ServiceAccount (bound only to the impersonate-only ClusterRole), Deployment and ClusterIP Service.
+// Its TLS Secret comes from desired/certificates.ts.
+import type {
+  V1ClusterRoleBinding, V1Deployment, V1Service, V1ServiceAccount, V1Volume, V1VolumeMount,
+} from '@kubernetes/client-node';
+import type { ClusterConnect } from '../api/clusterconnect.js';
+import { LABEL_COMPONENT, LABEL_INSTANCE, childLabels } from '../api/labels.js';
+import { AUTH_PROXY_PORT, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
+import { labelledMeta, ownedMeta } from './meta.js';
+import { IMPERSONATOR_CLUSTER_ROLE, childNames } from './names.js';
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, preferSpreadAcrossNodes } from './pod-security.js';
+import { toResourceRequirements } from './resources.js';
+
+export const TLS_DIR = '/var/run/clusterconnect/tls';
+export const GRAPH_SECRET_DIR = '/var/run/clusterconnect/graph';
+
+export type AuthMode = 'oidc' | 'serviceaccount';
+
+/** The ways a caller can authenticate, as the agent announces them to clients. */
+export function authModes(cc: ClusterConnect): AuthMode[] {
+  const modes: AuthMode[] = [];
+  if (cc.spec.authProxy?.oidc) modes.push('oidc');
+  if (cc.spec.authProxy?.serviceAccountTokens?.enabled ?? true) modes.push('serviceaccount');
+  return modes;
+}
+
+export function authProxyServiceAccount(cc: ClusterConnect): V1ServiceAccount {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: ownedMeta(cc, childNames(cc).authProxy, 'kube-aad-proxy') };
+}
+
+/** kube-aad-proxy may impersonate and nothing else (the ClusterRole ships with the Helm chart). */
+export function impersonatorBinding(cc: ClusterConnect): V1ClusterRoleBinding {
+  const names = childNames(cc);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: labelledMeta(cc, names.impersonatorBinding, 'kube-aad-proxy'),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: IMPERSONATOR_CLUSTER_ROLE },
+    subjects: [{ kind: 'ServiceAccount', name: names.authProxy, namespace: cc.metadata.namespace }],
+  };
+}
+
+function authProxyArgs(cc: ClusterConnect): string[] {
+  const spec = cc.spec.authProxy ?? {};
+  const args = [
+    'auth-proxy',
+    `--listen-port=${AUTH_PROXY_PORT}`,
+    `--ops-port=${OPS_PORT}`,
+    `--tls-cert-file=${TLS_DIR}/tls.crt`,
+    `--tls-key-file=${TLS_DIR}/tls.key`,
+  ];
+  const oidc = spec.oidc;
+  if (oidc) {
+    args.push(`--oidc-issuer-url=${oidc.issuerURL}`, `--oidc-audience=${oidc.audience}`, `--oidc-username-claim=${oidc.usernameClaim ?? 'oid'}`);
+    if (oidc.usernamePrefix) args.push(`--oidc-username-prefix=${oidc.usernamePrefix}`);
+    args.push(`--oidc-groups-claim=${oidc.groupsClaim ?? 'groups'}`);
+    if (oidc.groupsPrefix) args.push(`--oidc-groups-prefix=${oidc.groupsPrefix}`);
+    if (oidc.allowedTenants?.length) args.push(`--oidc-allowed-tenants=${oidc.allowedTenants.join(',')}`);
+  }
+  args.push(spec.serviceAccountTokens?.enabled ?? true ? '--service-account-tokens' : '--no-service-account-tokens');
+  const overage = spec.groupOverage;
+  if (overage) {
+    args.push(`--graph-client-id=${overage.clientId}`, `--graph-client-secret-file=${GRAPH_SECRET_DIR}/client-secret`);
+    if (overage.authorityURL) args.push(`--graph-authority=${overage.authorityURL}`);
+    if (overage.graphURL) args.push(`--graph-url=${overage.graphURL}`);
+  }
+  return args;
+}
+
+export function authProxyDeployment(cc: ClusterConnect, settings: OperatorSettings): V1Deployment {
+  const names = childNames(cc);
+  const spec = cc.spec.authProxy ?? {};
+  const selector = { [LABEL_INSTANCE]: cc.metadata.name, [LABEL_COMPONENT]: 'kube-aad-proxy' };
+  const volumes: V1Volume[] = [
+    { name: 'tls', secret: { secretName: names.authProxyCertificateSecret, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } },
+  ];
+  const mounts: V1VolumeMount[] = [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }];
+  if (spec.groupOverage) {
+    const ref = spec.groupOverage.clientSecretRef;
+    volumes.push({ name: 'graph', secret: { secretName: ref.name, items: [{ key: ref.key ?? 'clientSecret', path: 'client-secret' }] } });
+    mounts.push({ name: 'graph', mountPath: GRAPH_SECRET_DIR, readOnly: true });
+  }
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: ownedMeta(cc, names.authProxy, 'kube-aad-proxy'),
+    spec: {
+      replicas: spec.replicas ?? 2,
+      selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...childLabels(cc.metadata, 'kube-aad-proxy') } },
+        spec: {
+          serviceAccountName: names.authProxy,
+          securityContext: POD_SECURITY_CONTEXT,
+          affinity: preferSpreadAcrossNodes(selector),
+          // exec and port-forward sessions are long; give them time to end on a rollout.
+          terminationGracePeriodSeconds: 60,
+          volumes,
+          containers: [
+            {
+              name: 'kube-aad-proxy',
+              image: spec.image ?? settings.image,
+              imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
+              args: authProxyArgs(cc),
+              ports: [
+                { name: 'https', containerPort: AUTH_PROXY_PORT },
+                { name: 'ops', containerPort: OPS_PORT },
+              ],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'ops' }, periodSeconds: 5, failureThreshold: 2 },
+              resources: toResourceRequirements(spec.resources) ?? { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              volumeMounts: mounts,
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function authProxyService(cc: ClusterConnect): V1Service {
+  const names = childNames(cc);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: ownedMeta(cc, names.authProxyService, 'kube-aad-proxy'),
+    spec: {
+      type: 'ClusterIP',
+      selector: { [LABEL_INSTANCE]: cc.metadata.name, [LABEL_COMPONENT]: 'kube-aad-proxy' },
+      ports: [{ name: 'https', port: AUTH_PROXY_SERVICE_PORT, targetPort: 'https', protocol: 'TCP' }],
+    },
+  };
+}
