@@ -1,0 +1,78 @@
+// Watches (client-node informers) that turn any change to a ClusterConnect or to one of its labelled children
+// into a queue key. Reconcile reads fresh state itself, so the informers only decide *when* to look.
+import { makeInformer, type Informer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, keyOf } from '../api/clusterconnect.js';
+import { LABEL_MANAGED_BY, MANAGED_BY, ownerKeyFromLabels } from '../api/labels.js';
+import type { Logger } from '../../../proxy/src/common/logger.js';
+import type { KubeClients } from './kube.js';
+
+const CHILD_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+const RESTART_DELAY_MS = 2_000;
+
+interface WatchSpec {
+  what: string;
+  path: string;
+  list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  labelSelector?: string;
+  keyOf: (obj: KubernetesObject) => string | undefined;
+}
+
+function watchSpecs(clients: KubeClients): WatchSpec[] {
+  const child = (obj: KubernetesObject) => ownerKeyFromLabels(obj.metadata?.labels);
+  const labelSelector = CHILD_SELECTOR;
+  return [
+    {
+      what: 'clusterconnects',
+      path: `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+      list: async () => (await clients.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as KubernetesListObject<KubernetesObject>,
+      keyOf: (obj) => keyOf({ metadata: obj.metadata ?? {} }),
+    },
+    { what: 'deployments', path: '/apis/apps/v1/deployments', labelSelector, keyOf: child, list: () => clients.apps.listDeploymentForAllNamespaces({ labelSelector }) },
+    { what: 'services', path: '/api/v1/services', labelSelector, keyOf: child, list: () => clients.core.listServiceForAllNamespaces({ labelSelector }) },
+    { what: 'serviceaccounts', path: '/api/v1/serviceaccounts', labelSelector, keyOf: child, list: () => clients.core.listServiceAccountForAllNamespaces({ labelSelector }) },
+    { what: 'secrets', path: '/api/v1/secrets', labelSelector, keyOf: child, list: () => clients.core.listSecretForAllNamespaces({ labelSelector }) },
+    { what: 'roles', path: '/apis/rbac.authorization.k8s.io/v1/roles', labelSelector, keyOf: child, list: () => clients.rbac.listRoleForAllNamespaces({ labelSelector }) },
+    { what: 'rolebindings', path: '/apis/rbac.authorization.k8s.io/v1/rolebindings', labelSelector, keyOf: child, list: () => clients.rbac.listRoleBindingForAllNamespaces({ labelSelector }) },
+    { what: 'clusterrolebindings', path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', labelSelector, keyOf: child, list: () => clients.rbac.listClusterRoleBinding({ labelSelector }) },
+    { what: 'leases', path: '/apis/coordination.k8s.io/v1/leases', labelSelector, keyOf: child, list: () => clients.coordination.listLeaseForAllNamespaces({ labelSelector }) },
+  ];
+}
+
+export interface Watches {
+  /** True once every informer has listed at least once. */
+  synced(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startWatches(clients: KubeClients, enqueue: (key: string) => void, logger: Logger): Promise<Watches> {
+  const informers: Informer<KubernetesObject>[] = [];
+  const connected = new Set<string>();
+  let stopped = false;
+  for (const spec of watchSpecs(clients)) {
+    const informer = makeInformer(clients.config, spec.path, spec.list, spec.labelSelector);
+    const onObject = (obj: KubernetesObject) => {
+      const key = spec.keyOf(obj);
+      if (key) enqueue(key);
+    };
+    informer.on('add', onObject);
+    informer.on('update', onObject);
+    informer.on('delete', onObject);
+    informer.on('connect', () => connected.add(spec.what));
+    informer.on('error', (err: unknown) => {
+      connected.delete(spec.what);
+      if (stopped) return;
+      // Watches end (timeouts, apiserver restarts): relist after a pause instead of exiting the process.
+      logger.warn('watch failed; restarting it', { resource: spec.what, error: err instanceof Error ? err.message : String(err), retryInMs: RESTART_DELAY_MS });
+      setTimeout(() => { if (!stopped) void informer.start().catch(() => undefined); }, RESTART_DELAY_MS).unref();
+    });
+    informers.push(informer);
+  }
+  await Promise.all(informers.map((i) => i.start()));
+  return {
+    synced: () => connected.size === informers.length,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(informers.map((i) => i.stop()));
+    },
+  };
+}

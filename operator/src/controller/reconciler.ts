@@ -1,0 +1,226 @@
+// One reconcile of one ClusterConnect: level-triggered and idempotent. It reads the world, applies the desired
+// children with server-side apply, prunes what the spec no longer asks for, and writes the status.
+import type { KubernetesObject, V1Lease, V1Secret } from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, parseKey, type ClusterConnect } from '../api/clusterconnect.js';
+import { FINALIZER, ownerSelector } from '../api/labels.js';
+import { accessBindingObjects, type AccessObject } from '../desired/access.js';
+import { agentDeployment, agentHeartbeatRole, agentHeartbeatRoleBinding, agentServiceAccount } from '../desired/agent.js';
+import { authProxyDeployment, authProxyService, authProxyServiceAccount, impersonatorBinding } from '../desired/auth-proxy.js';
+import { authProxyDnsNames, caSecret, decodeSecretData, servingCertificateSecret } from '../desired/certificates.js';
+import type { OperatorSettings } from '../desired/defaults.js';
+import { childNames } from '../desired/names.js';
+import { planPki, type PkiPlan } from '../pki/plan.js';
+import type { Logger } from '../../../proxy/src/common/logger.js';
+import { applyFinalizer, applyObject, applyStatus } from './apply.js';
+import { transitions, type Condition } from './conditions.js';
+import type { EventRecorder } from './events.js';
+import { apiErrorMessage, isForbidden, isNotFound, type KubeClients } from './kube.js';
+import { computeStatus, type Heartbeat } from './status.js';
+import type { ReconcileResult } from './work-queue.js';
+
+export const RESYNC_MS = 5 * 60_000;
+/** While the relay credentials Secret is missing, look for it this often (Secrets of users are not watched). */
+const MISSING_CREDENTIALS_RECHECK_MS = 10_000;
+
+export class Reconciler {
+  constructor(
+    private readonly clients: KubeClients,
+    private readonly settings: OperatorSettings,
+    private readonly events: EventRecorder,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const owner = parseKey(key);
+    const cc = await this.read(owner);
+    if (!cc) {
+      // Deleted without our finalizer (e.g. it was removed by hand): still leave nothing cluster-scoped behind.
+      await this.removeUnownedChildren(owner);
+      return {};
+    }
+    if (cc.metadata.deletionTimestamp) {
+      await this.removeUnownedChildren(owner);
+      if (cc.metadata.finalizers?.includes(FINALIZER)) await applyFinalizer(this.clients, cc, false, FINALIZER);
+      this.logger.info('cleaned up after deletion', { clusterconnect: key });
+      return {};
+    }
+    if (!cc.metadata.finalizers?.includes(FINALIZER)) await applyFinalizer(this.clients, cc, true, FINALIZER);
+
+    const credentialsProblem = await this.relayCredentialsProblem(cc);
+    const pki = await this.planCertificates(cc);
+    for (const object of this.desiredChildren(cc, pki)) await applyObject(this.clients, object);
+    const access = await this.applyAccess(cc);
+
+    const computed = computeStatus(cc, {
+      heartbeats: await this.heartbeats(cc),
+      authProxyAvailableReplicas: await this.availableReplicas(cc.metadata.namespace, childNames(cc).authProxy),
+      relayCredentialsProblem: credentialsProblem,
+      accessProblem: access.problem,
+      accessBindingCount: access.count,
+      caBundle: pki.ca.certPem,
+      authProxyServerName: childNames(cc).authProxyServerName,
+    }, this.now());
+    await applyStatus(this.clients, cc, computed.status);
+    await this.recordTransitions(cc, computed.status.conditions, pki);
+
+    const now = this.now().getTime();
+    const delays = [RESYNC_MS, pki.nextCheck.getTime() - now];
+    if (computed.nextHeartbeatExpiry) delays.push(computed.nextHeartbeatExpiry.getTime() - now + 500);
+    if (credentialsProblem) delays.push(MISSING_CREDENTIALS_RECHECK_MS);
+    return { requeueAfterMs: Math.max(1_000, Math.min(...delays)) };
+  }
+
+  private async read(owner: { namespace: string; name: string }): Promise<ClusterConnect | undefined> {
+    try {
+      return (await this.clients.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, ...owner })) as ClusterConnect;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private desiredChildren(cc: ClusterConnect, pki: PkiPlan): KubernetesObject[] {
+    return [
+      agentServiceAccount(cc),
+      agentHeartbeatRole(cc),
+      agentHeartbeatRoleBinding(cc),
+      authProxyServiceAccount(cc),
+      impersonatorBinding(cc),
+      caSecret(cc, pki.ca),
+      servingCertificateSecret(cc, pki.ca, pki.serving),
+      authProxyService(cc),
+      authProxyDeployment(cc, this.settings),
+      agentDeployment(cc, this.settings),
+    ] as KubernetesObject[];
+  }
+
+  private async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    try {
+      return await this.clients.core.readNamespacedSecret({ namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async relayCredentialsProblem(cc: ClusterConnect): Promise<string | undefined> {
+    const ref = cc.spec.relay.credentialsSecretRef;
+    const key = ref.key ?? 'token';
+    const secret = await this.readSecret(cc.metadata.namespace, ref.name);
+    const fix = `create it with: kubectl create secret generic ${ref.name} -n ${cc.metadata.namespace} --from-literal=${key}="$(clusterconnect relay issue-token --role agent --cluster ${cc.spec.clusterName} --key <relay signing key>)"`;
+    if (!secret) return `relay credentials Secret ${cc.metadata.namespace}/${ref.name} not found: ${fix}`;
+    if (!secret.data?.[key]) return `relay credentials Secret ${cc.metadata.namespace}/${ref.name} has no key "${key}": ${fix}`;
+    return undefined;
+  }
+
+  private async planCertificates(cc: ClusterConnect): Promise<PkiPlan> {
+    const names = childNames(cc);
+    const [caSecretNow, servingSecretNow] = await Promise.all([
+      this.readSecret(cc.metadata.namespace, names.authProxyCaSecret),
+      this.readSecret(cc.metadata.namespace, names.authProxyCertificateSecret),
+    ]);
+    return planPki(
+      {
+        ca: { certPem: decodeSecretData(caSecretNow, 'ca.crt'), keyPem: decodeSecretData(caSecretNow, 'ca.key') },
+        serving: { certPem: decodeSecretData(servingSecretNow, 'tls.crt'), keyPem: decodeSecretData(servingSecretNow, 'tls.key') },
+      },
+      `${names.authProxy}.${cc.metadata.namespace} CA`,
+      authProxyDnsNames(cc),
+      this.now(),
+    );
+  }
+
+  /** Applies spec.access and deletes bindings it no longer lists. A binding the operator may not grant is reported, not fatal. */
+  private async applyAccess(cc: ClusterConnect): Promise<{ count: number; problem?: { reason: string; message: string } }> {
+    let desired: AccessObject[];
+    try {
+      desired = accessBindingObjects(cc);
+    } catch (err) {
+      return { count: 0, problem: { reason: 'InvalidBinding', message: err instanceof Error ? err.message : String(err) } };
+    }
+    const problems: string[] = [];
+    for (const binding of desired) {
+      try {
+        await applyObject(this.clients, binding);
+      } catch (err) {
+        if (!isForbidden(err)) throw err;
+        const role = `${binding.roleRef.kind} ${binding.roleRef.name}`;
+        problems.push(`${binding.metadata?.labels?.['clusterconnect.io/access-binding']}: the operator may not grant ${role} (${apiErrorMessage(err)})`);
+      }
+    }
+    const wanted = new Set(desired.map((b) => `${b.kind}/${b.metadata?.namespace ?? ''}/${b.metadata?.name}`));
+    const selector = ownerSelector(cc.metadata, 'access');
+    const [clusterBindings, roleBindings] = await Promise.all([
+      this.clients.rbac.listClusterRoleBinding({ labelSelector: selector }),
+      this.clients.rbac.listRoleBindingForAllNamespaces({ labelSelector: selector }),
+    ]);
+    for (const existing of clusterBindings.items) {
+      const name = existing.metadata?.name ?? '';
+      if (!wanted.has(`ClusterRoleBinding//${name}`)) await this.ignoreNotFound(this.clients.rbac.deleteClusterRoleBinding({ name }));
+    }
+    for (const existing of roleBindings.items) {
+      const name = existing.metadata?.name ?? '';
+      const namespace = existing.metadata?.namespace ?? '';
+      if (!wanted.has(`RoleBinding/${namespace}/${name}`)) await this.ignoreNotFound(this.clients.rbac.deleteNamespacedRoleBinding({ name, namespace }));
+    }
+    return problems.length
+      ? { count: desired.length - problems.length, problem: { reason: 'Forbidden', message: `${problems.join('; ')}. Grant the operator 'bind' on that role (Helm value operator.grantableClusterRoles).` } }
+      : { count: desired.length };
+  }
+
+  private async heartbeats(cc: ClusterConnect): Promise<Heartbeat[]> {
+    const leases = await this.clients.coordination.listNamespacedLease({ namespace: cc.metadata.namespace, labelSelector: ownerSelector(cc.metadata, 'agent-heartbeat') });
+    return leases.items.flatMap((lease: V1Lease) => {
+      const renewTime = lease.spec?.renewTime;
+      return renewTime
+        ? [{ holder: lease.spec?.holderIdentity ?? lease.metadata?.name ?? '', renewTime: new Date(renewTime), leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 30 }]
+        : [];
+    });
+  }
+
+  private async availableReplicas(namespace: string, name: string): Promise<number> {
+    try {
+      return (await this.clients.apps.readNamespacedDeployment({ namespace, name })).status?.availableReplicas ?? 0;
+    } catch (err) {
+      if (isNotFound(err)) return 0;
+      throw err;
+    }
+  }
+
+  /** Cluster-scoped children and bindings in other namespaces have no owner reference: delete them by label. */
+  private async removeUnownedChildren(owner: { namespace: string; name: string }): Promise<void> {
+    const selector = ownerSelector(owner);
+    const [clusterBindings, roleBindings] = await Promise.all([
+      this.clients.rbac.listClusterRoleBinding({ labelSelector: selector }),
+      this.clients.rbac.listRoleBindingForAllNamespaces({ labelSelector: selector }),
+    ]);
+    for (const binding of clusterBindings.items) {
+      await this.ignoreNotFound(this.clients.rbac.deleteClusterRoleBinding({ name: binding.metadata?.name ?? '' }));
+    }
+    for (const binding of roleBindings.items) {
+      await this.ignoreNotFound(this.clients.rbac.deleteNamespacedRoleBinding({ name: binding.metadata?.name ?? '', namespace: binding.metadata?.namespace ?? '' }));
+    }
+  }
+
+  private async ignoreNotFound(call: Promise<unknown>): Promise<void> {
+    try {
+      await call;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async recordTransitions(cc: ClusterConnect, conditions: Condition[], pki: PkiPlan): Promise<void> {
+    if (pki.change) await this.events.record(cc, 'Normal', 'CertificateIssued', pki.change);
+    // Ready often flips for the same reason as AgentConnected: one Event per distinct reason and message.
+    const recorded = new Set<string>();
+    for (const changed of transitions(cc.status?.conditions as Condition[] | undefined, conditions)) {
+      if (changed.type !== 'Ready' && changed.type !== 'AgentConnected') continue;
+      const id = `${changed.reason}\n${changed.message}`;
+      if (recorded.has(id)) continue;
+      recorded.add(id);
+      await this.events.record(cc, changed.status === 'True' ? 'Normal' : 'Warning', changed.reason, changed.message);
+    }
+  }
+}

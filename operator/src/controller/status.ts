@@ -1,0 +1,88 @@
+// The ClusterConnect status from what was observed, as a pure function: agent heartbeats (Leases), the
+// kube-aad-proxy Deployment, the access bindings and the relay credentials.
+import type { ClusterConnect } from '../api/clusterconnect.js';
+import { setCondition, type Condition, type ConditionInput } from './conditions.js';
+
+export interface Heartbeat {
+  holder: string;
+  renewTime: Date;
+  leaseDurationSeconds: number;
+}
+
+export interface Observed {
+  heartbeats: Heartbeat[];
+  authProxyAvailableReplicas: number;
+  /** undefined when the credentials Secret holds its key; otherwise why not. */
+  relayCredentialsProblem?: string;
+  /** undefined when every access binding was applied; otherwise what failed. */
+  accessProblem?: { reason: string; message: string };
+  accessBindingCount: number;
+  caBundle: string;
+  authProxyServerName: string;
+}
+
+export interface ComputedStatus {
+  status: {
+    observedGeneration?: number;
+    conditions: Condition[];
+    connectedAgents: number;
+    desiredAgents: number;
+    agents: string;
+    lastHeartbeatTime?: string;
+    caBundle: string;
+    authProxyServerName: string;
+  };
+  /** When the next live heartbeat runs out: the status must be recomputed then even if no event arrives. */
+  nextHeartbeatExpiry?: Date;
+}
+
+const expiry = (h: Heartbeat) => new Date(h.renewTime.getTime() + h.leaseDurationSeconds * 1000);
+
+export function computeStatus(cc: ClusterConnect, observed: Observed, now: Date): ComputedStatus {
+  const generation = cc.metadata.generation;
+  const previous = cc.status?.conditions as Condition[] | undefined;
+  const desiredAgents = cc.spec.agent?.replicas ?? 2;
+  const desiredProxies = cc.spec.authProxy?.replicas ?? 2;
+  const live = observed.heartbeats.filter((h) => expiry(h) > now);
+  const connectedAgents = live.length;
+  const latest = observed.heartbeats.reduce<Date | undefined>((max, h) => (!max || h.renewTime > max ? h.renewTime : max), undefined);
+  const lastHeartbeatTime = latest?.toISOString() ?? cc.status?.lastHeartbeatTime;
+
+  const agentConnected: ConditionInput = connectedAgents > 0
+    ? { type: 'AgentConnected', status: 'True', reason: 'AgentsConnected', message: `${connectedAgents} of ${desiredAgents} agents connected to ${cc.spec.relay.url}` }
+    : {
+        type: 'AgentConnected', status: 'False', reason: 'NoAgentConnected',
+        message: `no agent is connected to ${cc.spec.relay.url}` + (lastHeartbeatTime ? ` (last heartbeat ${lastHeartbeatTime})` : ' (none has connected yet)'),
+      };
+  const authProxy: ConditionInput = observed.authProxyAvailableReplicas > 0
+    ? { type: 'AuthProxyAvailable', status: 'True', reason: 'MinimumReplicasAvailable', message: `${observed.authProxyAvailableReplicas} of ${desiredProxies} kube-aad-proxy replicas available` }
+    : { type: 'AuthProxyAvailable', status: 'False', reason: 'NoReplicasAvailable', message: `0 of ${desiredProxies} kube-aad-proxy replicas available` };
+  const access: ConditionInput = observed.accessProblem
+    ? { type: 'AccessBindingsApplied', status: 'False', ...observed.accessProblem }
+    : { type: 'AccessBindingsApplied', status: 'True', reason: 'Applied', message: `${observed.accessBindingCount} access bindings applied` };
+
+  let ready: ConditionInput;
+  if (observed.relayCredentialsProblem) {
+    ready = { type: 'Ready', status: 'False', reason: 'RelayCredentialsMissing', message: observed.relayCredentialsProblem };
+  } else {
+    const failing = [agentConnected, authProxy, access].find((c) => c.status !== 'True');
+    ready = failing
+      ? { type: 'Ready', status: 'False', reason: failing.reason, message: failing.message }
+      : { type: 'Ready', status: 'True', reason: 'Connected', message: `reachable as ${cc.spec.clusterName} through ${cc.spec.relay.url}` };
+  }
+  const conditions = [ready, agentConnected, authProxy, access].map((c) => setCondition(previous, c, generation, now));
+  const nextHeartbeatExpiry = live.map(expiry).sort((a, b) => a.getTime() - b.getTime())[0];
+  return {
+    status: {
+      observedGeneration: generation,
+      conditions,
+      connectedAgents,
+      desiredAgents,
+      agents: `${connectedAgents}/${desiredAgents}`,
+      ...(lastHeartbeatTime ? { lastHeartbeatTime } : {}),
+      caBundle: observed.caBundle,
+      authProxyServerName: observed.authProxyServerName,
+    },
+    nextHeartbeatExpiry,
+  };
+}

@@ -1,0 +1,66 @@
+// `clusterconnect operator`: reconciles ClusterConnect resources into the agent, kube-aad-proxy and RBAC.
+import { InvalidArgumentError, type Command } from 'commander';
+import { startOperator } from '../../../operator/src/start.js';
+import { createLogger } from '../common/logger.js';
+import { onShutdownSignals } from '../common/shutdown.js';
+import { packageInfo } from '../common/package-info.js';
+
+export const DEFAULT_IMAGE = `ghcr.io/clusterconnect/clusterconnect:${packageInfo().version}`;
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of 1 or more.');
+  return n;
+}
+
+export function registerOperatorCommand(program: Command): void {
+  program
+    .command('operator')
+    .description('Run the operator: reconcile ClusterConnect resources into the agent, kube-aad-proxy and access bindings')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster service account, then $KUBECONFIG)')
+    .option('--image <image>', 'image for the agent and kube-aad-proxy when a ClusterConnect names none', DEFAULT_IMAGE)
+    .option('--image-pull-policy <policy>', 'Always, IfNotPresent or Never', 'IfNotPresent')
+    .option('--ops-address <host>', 'address of the /healthz, /readyz and /metrics endpoint', '0.0.0.0')
+    .option('--ops-port <port>', 'port of the /healthz, /readyz and /metrics endpoint', port, 8081)
+    .option('--no-leader-election', 'run without leader election (only one replica may run then)')
+    .option('--leader-election-namespace <ns>', 'namespace of the leader Lease (default: $POD_NAMESPACE)')
+    .option('--leader-election-name <name>', 'name of the leader Lease', 'clusterconnect-operator')
+    .option('--concurrency <n>', 'ClusterConnects reconciled at once (never the same one twice at once)', positive, 2)
+    .option('--shutdown-grace <seconds>', 'longest a graceful stop may take', positive, 20)
+    .action(async (opts: {
+      kubeconfig?: string; image: string; imagePullPolicy: string; opsAddress: string; opsPort: number; leaderElection: boolean;
+      leaderElectionNamespace?: string; leaderElectionName: string; concurrency: number; shutdownGrace: number;
+    }) => {
+      const policy = opts.imagePullPolicy;
+      if (policy !== 'Always' && policy !== 'IfNotPresent' && policy !== 'Never') {
+        throw new Error(`--image-pull-policy must be Always, IfNotPresent or Never, not "${policy}"`);
+      }
+      const leaderElectionNamespace = opts.leaderElectionNamespace ?? process.env.POD_NAMESPACE;
+      if (opts.leaderElection && !leaderElectionNamespace) {
+        throw new Error('leader election needs a namespace: pass --leader-election-namespace (or set POD_NAMESPACE), or --no-leader-election');
+      }
+      const logger = createLogger('operator');
+      const operator = await startOperator({
+        kubeconfig: opts.kubeconfig,
+        image: opts.image,
+        imagePullPolicy: policy,
+        opsHost: opts.opsAddress,
+        opsPort: opts.opsPort,
+        leaderElection: opts.leaderElection,
+        leaderElectionNamespace: leaderElectionNamespace ?? '',
+        leaderElectionName: opts.leaderElectionName,
+        concurrency: opts.concurrency,
+        logger,
+      });
+      logger.info('operator started', { ops: operator.ops.url, image: opts.image });
+      onShutdownSignals({ logger, graceMs: opts.shutdownGrace * 1000, stop: () => operator.stop() });
+      // Keep running until a signal: the servers and timers hold the event loop open.
+      await new Promise<never>(() => undefined);
+    });
+}
