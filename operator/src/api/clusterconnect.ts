@@ -1,5 +1,5 @@
 // The ClusterConnect resource as the operator sees it (the schema itself lives in crds/clusterconnect.yaml).
-import type { V1Condition, V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 export const GROUP = 'clusterconnect.io';
 export const VERSION = 'v1alpha1';
@@ -53,9 +53,19 @@ export interface ClusterConnectSpec {
   access?: AccessBinding[];
 }
 
+/** metav1.Condition as it travels in JSON (times are RFC 3339 strings). */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
 export interface ClusterConnectStatus {
   observedGeneration?: number;
-  conditions?: V1Condition[];
+  conditions?: Condition[];
   connectedAgents?: number;
   desiredAgents?: number;
   agents?: string;

@@ -1,14 +1,7 @@
 // metav1.Condition bookkeeping: lastTransitionTime changes only when the status flips, as kubectl users expect.
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+import type { Condition } from '../api/clusterconnect.js';
 
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  lastTransitionTime: string;
-}
+export type { Condition };
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 

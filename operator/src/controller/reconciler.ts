@@ -215,7 +215,7 @@ export class Reconciler {
     if (pki.change) await this.events.record(cc, 'Normal', 'CertificateIssued', pki.change);
     // Ready often flips for the same reason as AgentConnected: one Event per distinct reason and message.
     const recorded = new Set<string>();
-    for (const changed of transitions(cc.status?.conditions as Condition[] | undefined, conditions)) {
+    for (const changed of transitions(cc.status?.conditions, conditions)) {
       if (changed.type !== 'Ready' && changed.type !== 'AgentConnected') continue;
       const id = `${changed.reason}\n${changed.message}`;
       if (recorded.has(id)) continue;

@@ -40,7 +40,7 @@ const expiry = (h: Heartbeat) => new Date(h.renewTime.getTime() + h.leaseDuratio
 
 export function computeStatus(cc: ClusterConnect, observed: Observed, now: Date): ComputedStatus {
   const generation = cc.metadata.generation;
-  const previous = cc.status?.conditions as Condition[] | undefined;
+  const previous = cc.status?.conditions;
   const desiredAgents = cc.spec.agent?.replicas ?? 2;
   const desiredProxies = cc.spec.authProxy?.replicas ?? 2;
   const live = observed.heartbeats.filter((h) => expiry(h) > now);
