@@ -25,6 +25,8 @@ export interface TestPrincipal {
   groups?: string[];
   /** Emit Entra's overage claims (`_claim_names` / `_claim_sources`) instead of `groups`. */
   groupsOverage?: boolean;
+  /** Adds an `nbf` this many seconds from issuance (future-nbf tests; a real provider's own claim, so signed). */
+  notBeforeOffsetSeconds?: number;
 }
 
 export interface TestOidcProviderOptions {
@@ -72,6 +74,7 @@ function entraClaims(principal: TestPrincipal, issuer: string): Record<string, u
     claims.scp = 'user_impersonation';
     if (principal.upn) claims.upn = principal.upn;
   }
+  if (principal.notBeforeOffsetSeconds !== undefined) claims.nbf = Math.floor(Date.now() / 1000) + principal.notBeforeOffsetSeconds;
   if (principal.groupsOverage) {
     const collection = principal.kind === 'user' ? 'users' : 'servicePrincipals';
     claims._claim_names = { groups: 'src1' };
@@ -130,7 +133,14 @@ export async function startTestOidcProvider(options: TestOidcProviderOptions): P
         devInteractions: { enabled: false },
         resourceIndicators: {
           enabled: true,
-          defaultResource: () => Promise.resolve(audience),
+          // Entra names the resource in the scope (`https://graph.microsoft.com/.default`) and rejects a `resource`
+          // parameter on its v2 endpoint, which msal follows; this test-only adaptation maps such a scope to its resource.
+          defaultResource: (ctx) => {
+            const scope = (ctx as { oidc?: { params?: { scope?: unknown } } }).oidc?.params?.scope;
+            const named = typeof scope === 'string' ? scope.split(' ').find((s) => s.endsWith('/.default')) : undefined;
+            const resource = named?.slice(0, -'/.default'.length);
+            return Promise.resolve(resource !== undefined && resources.has(resource) ? resource : audience);
+          },
           useGrantedResource: () => Promise.resolve(true),
           getResourceServerInfo: (_ctx, resourceIndicator) => {
             if (!resources.has(resourceIndicator)) return Promise.reject(new errors.InvalidTarget(`unknown resource ${resourceIndicator}`));

@@ -31,7 +31,6 @@ function watchSpecs(clients: KubeClients): WatchSpec[] {
     { what: 'services', path: '/api/v1/services', labelSelector, keyOf: child, list: () => clients.core.listServiceForAllNamespaces({ labelSelector }) },
     { what: 'serviceaccounts', path: '/api/v1/serviceaccounts', labelSelector, keyOf: child, list: () => clients.core.listServiceAccountForAllNamespaces({ labelSelector }) },
     { what: 'secrets', path: '/api/v1/secrets', labelSelector, keyOf: child, list: () => clients.core.listSecretForAllNamespaces({ labelSelector }) },
-    { what: 'roles', path: '/apis/rbac.authorization.k8s.io/v1/roles', labelSelector, keyOf: child, list: () => clients.rbac.listRoleForAllNamespaces({ labelSelector }) },
     { what: 'rolebindings', path: '/apis/rbac.authorization.k8s.io/v1/rolebindings', labelSelector, keyOf: child, list: () => clients.rbac.listRoleBindingForAllNamespaces({ labelSelector }) },
     { what: 'clusterrolebindings', path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', labelSelector, keyOf: child, list: () => clients.rbac.listClusterRoleBinding({ labelSelector }) },
     { what: 'leases', path: '/apis/coordination.k8s.io/v1/leases', labelSelector, keyOf: child, list: () => clients.coordination.listLeaseForAllNamespaces({ labelSelector }) },

@@ -1,6 +1,6 @@
 // The clusterconnect-agent: a ServiceAccount, a Role to renew its heartbeat Lease, and a Deployment that only dials
 // out (no Service). The agent announces kube-aad-proxy's CA and server name to the relay, so clients can pin them.
-import type { V1Deployment, V1EnvVar, V1Role, V1RoleBinding, V1ServiceAccount, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1ClusterRole, V1Deployment, V1EnvVar, V1RoleBinding, V1ServiceAccount, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ClusterConnect } from '../api/clusterconnect.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, childLabels } from '../api/labels.js';
 import { AGENT_DRAIN_SECONDS, AGENT_TERMINATION_GRACE_SECONDS, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
@@ -17,12 +17,15 @@ export function agentServiceAccount(cc: ClusterConnect): V1ServiceAccount {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: ownedMeta(cc, childNames(cc).agent, 'agent') };
 }
 
-/** Only what a heartbeat needs: its own Leases in this namespace. */
-export function agentHeartbeatRole(cc: ClusterConnect): V1Role {
+/** The ClusterRole (shipped by the Helm chart) an agent's heartbeat needs: its Leases, in its namespace only
+ *  (granted through a RoleBinding). Shipped rather than created so the operator needs `bind`, not `escalate`. */
+export const AGENT_HEARTBEAT_CLUSTER_ROLE = 'clusterconnect-agent-heartbeat';
+
+export function agentHeartbeatClusterRole(): V1ClusterRole {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: ownedMeta(cc, childNames(cc).agentHeartbeatRole, 'agent'),
+    kind: 'ClusterRole',
+    metadata: { name: AGENT_HEARTBEAT_CLUSTER_ROLE, labels: { 'app.kubernetes.io/part-of': 'clusterconnect' } },
     rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] }],
   };
 }
@@ -32,8 +35,8 @@ export function agentHeartbeatRoleBinding(cc: ClusterConnect): V1RoleBinding {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: ownedMeta(cc, names.agentHeartbeatRole, 'agent'),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.agentHeartbeatRole },
+    metadata: ownedMeta(cc, names.agentHeartbeatBinding, 'agent'),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_HEARTBEAT_CLUSTER_ROLE },
     subjects: [{ kind: 'ServiceAccount', name: names.agent, namespace: cc.metadata.namespace }],
   };
 }

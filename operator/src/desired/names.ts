@@ -4,7 +4,7 @@ import type { ClusterConnect } from '../api/clusterconnect.js';
 
 export interface ChildNames {
   agent: string;
-  agentHeartbeatRole: string;
+  agentHeartbeatBinding: string;
   authProxy: string;
   authProxyService: string;
   authProxyCertificateSecret: string;
@@ -16,14 +16,14 @@ export interface ChildNames {
 }
 
 /** The ClusterRole (shipped by the Helm chart) that holds only impersonate rights. */
-export const IMPERSONATOR_CLUSTER_ROLE = 'clusterconnect-impersonator';
+export { DEFAULT_IMPERSONATOR_ROLE as IMPERSONATOR_CLUSTER_ROLE } from '../../../proxy/src/authproxy/impersonator-rbac.js';
 
 export function childNames(cc: Pick<ClusterConnect, 'metadata'>): ChildNames {
   const { name, namespace } = cc.metadata;
   const authProxy = `${name}-kube-aad-proxy`;
   return {
     agent: `${name}-agent`,
-    agentHeartbeatRole: `${name}-agent-heartbeat`,
+    agentHeartbeatBinding: `${name}-agent-heartbeat`,
     authProxy,
     authProxyService: authProxy,
     authProxyCertificateSecret: `${authProxy}-certificate`,

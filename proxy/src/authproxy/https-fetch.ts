@@ -3,10 +3,10 @@
 // and the tests' self-signed issuer need it per issuer.
 import { request } from 'node:https';
 
-/** The subset of fetch the verifier uses (discovery and JWKS are plain GETs). */
+/** The subset of fetch the verifier (plain GETs) and the Graph group resolver (a JSON POST) use. */
 export type FetchLike = (
   url: string,
-  init?: { method?: string; headers?: Headers | Record<string, string>; signal?: AbortSignal; redirect?: 'follow' | 'manual' | 'error' },
+  init?: { method?: string; headers?: Headers | Record<string, string>; body?: string; signal?: AbortSignal; redirect?: 'follow' | 'manual' | 'error' },
 ) => Promise<Response>;
 
 export interface HttpsFetchOptions {
@@ -56,6 +56,6 @@ export function createHttpsFetch(options: HttpsFetchOptions): FetchLike {
         });
       });
       req.on('error', reject);
-      req.end();
+      req.end(init.body);
     });
 }

@@ -1,7 +1,7 @@
 // Error bodies in the shape kubectl understands (a meta/v1 Status), so users see "error: You must be logged
 // in to the server (token expired at …)" rather than a bare HTTP error.
 
-export type KubeStatusCode = 401 | 403 | 431 | 503;
+export type KubeStatusCode = 400 | 401 | 403 | 431 | 500 | 502 | 503;
 
 export interface KubeStatus {
   kind: 'Status';
@@ -9,14 +9,18 @@ export interface KubeStatus {
   metadata: Record<string, never>;
   status: 'Failure';
   message: string;
-  reason: 'Unauthorized' | 'Forbidden' | 'RequestHeaderFieldsTooLarge' | 'ServiceUnavailable';
+  reason: 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'RequestHeaderFieldsTooLarge' | 'InternalError' | 'ServiceUnavailable';
   code: KubeStatusCode;
 }
 
 const REASONS: Record<KubeStatusCode, KubeStatus['reason']> = {
+  400: 'BadRequest',
   401: 'Unauthorized',
   403: 'Forbidden',
   431: 'RequestHeaderFieldsTooLarge',
+  500: 'InternalError',
+  // Kubernetes has no BadGateway reason; an unreachable apiserver is, to the client, a service outage.
+  502: 'ServiceUnavailable',
   503: 'ServiceUnavailable',
 };
 

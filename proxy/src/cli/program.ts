@@ -1,7 +1,15 @@
 // Builds the `clusterconnect` command line. Each role adds its subcommand here as it lands.
 import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../common/package-info.js';
+import { registerAuthProxyCommand } from './auth-proxy-command.js';
 import { ExitCode, exitCodeHelp } from './exit-codes.js';
+import { registerOperatorCommand } from './operator-command.js';
+
+/** One entry per role; each adds its subcommand (with its own --help) to the program. */
+const roleCommands: ((program: Command) => void)[] = [
+  registerAuthProxyCommand,
+  registerOperatorCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('clusterconnect')
@@ -16,6 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Commander prints its own one-line error; we only decide the exit code.
   program.configureOutput({ outputError: (message, write) => write(message) });
+  for (const register of roleCommands) register(program);
   return program;
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { accessBindingObjects } from '../../../operator/src/desired/access.js';
-import { agentDeployment, agentHeartbeatRole } from '../../../operator/src/desired/agent.js';
+import { agentDeployment, agentHeartbeatClusterRole, agentHeartbeatRoleBinding } from '../../../operator/src/desired/agent.js';
 import { authModes, authProxyDeployment, authProxyService, impersonatorBinding } from '../../../operator/src/desired/auth-proxy.js';
 import { childNames, IMPERSONATOR_CLUSTER_ROLE } from '../../../operator/src/desired/names.js';
 import { ownerKeyFromLabels } from '../../../operator/src/api/labels.js';
@@ -61,10 +61,15 @@ describe('operator desired state: agent', () => {
     expect(c.args).to.include('--insecure');
   });
 
-  it('may renew only Leases through its heartbeat Role', () => {
-    expect(agentHeartbeatRole(cc).rules).to.deep.equal([
+  it('may renew only Leases, only in its namespace (a RoleBinding to the heartbeat ClusterRole)', () => {
+    expect(agentHeartbeatClusterRole().rules).to.deep.equal([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] },
     ]);
+    const binding = agentHeartbeatRoleBinding(cc);
+    expect(binding.kind).to.equal('RoleBinding');
+    expect(binding.metadata!.namespace).to.equal('clusterconnect');
+    expect(binding.roleRef.name).to.equal(agentHeartbeatClusterRole().metadata!.name);
+    expect(binding.subjects).to.deep.equal([{ kind: 'ServiceAccount', name: 'prod-agent', namespace: 'clusterconnect' }]);
   });
 });
 

@@ -1,0 +1,132 @@
+// Starts kube-aad-proxy: upstream credentials, OIDC verifiers, the optional Graph group resolver, the HTTPS
+// listener with certificate reload, and the ops endpoint. close() drains: new connections are refused, requests
+// in flight get `drainMs` to finish, then long-lived streams (watches, exec) are cut.
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Registry } from 'prom-client';
+import { createRegistry, startOpsServer } from '../common/ops-server.js';
+import { createAuthenticator } from './authenticate.js';
+import type { AuthProxyConfig } from './config.js';
+import { createGraphAppToken } from './graph-app-token.js';
+import { createGraphGroupResolver } from './graph-group-resolver.js';
+import { createHttpsFetch } from './https-fetch.js';
+import { createHttpsServer } from './https-server.js';
+import type { GroupResolver } from './identity.js';
+import { createAuthProxyMetrics } from './metrics.js';
+import type { AuthProxyMetrics } from './metrics.js';
+import { createOidcVerifier } from './oidc-verifier.js';
+import type { ProxyContext } from './proxy-context.js';
+import { finish, newExchange } from './proxy-context.js';
+import { createRequestHandler } from './request-handler.js';
+import { readTlsPair, watchTlsFiles } from './tls-files.js';
+import { createUpgradeHandler } from './upgrade-handler.js';
+import { createUpstream } from './upstream.js';
+import { createUpstreamConnections } from './upstream-connections.js';
+
+export interface RunningAuthProxy {
+  /** https://host:port the proxy serves. */
+  readonly url: string;
+  readonly port: number;
+  readonly opsUrl: string;
+  readonly registry: Registry;
+  readonly server: Server;
+  /** Checks the certificate files now instead of waiting for the timer; true when a new pair was installed. */
+  reloadTls(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function graphResolver(config: AuthProxyConfig, metrics: AuthProxyMetrics): GroupResolver | undefined {
+  if (config.groupResolver) return config.groupResolver;
+  const graph = config.graph;
+  if (!graph) return undefined;
+  const fetch = graph.ca ? createHttpsFetch({ ca: graph.ca }) : (url: string, init?: Parameters<typeof globalThis.fetch>[1]) => globalThis.fetch(url, init);
+  return createGraphGroupResolver({
+    graphURL: graph.graphURL,
+    fetch,
+    accessToken: createGraphAppToken({ authority: graph.authority, clientId: graph.clientId, credential: graph.credential, graphURL: graph.graphURL, graphResource: graph.graphResource, ca: graph.ca, fetch }),
+    cacheTtlMs: graph.cacheTtlMs,
+    onLookup: (result) => metrics.groupResolution(result),
+  });
+}
+
+export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAuthProxy> {
+  const logger = config.logger;
+  const registry = config.registry ?? createRegistry('clusterconnect_authproxy_');
+  const metrics = createAuthProxyMetrics(registry);
+  const tls = await readTlsPair(config.tlsCertFile, config.tlsKeyFile);
+  const upstream = await createUpstream(config.upstream, { refreshMs: config.upstreamRefreshMs, logger });
+  const connections = createUpstreamConnections(upstream);
+  const authenticator = createAuthenticator({
+    verifiers: config.oidc.map((oidc) => createOidcVerifier(oidc)),
+    serviceAccountTokens: config.serviceAccountTokens,
+    groupResolver: graphResolver(config, metrics),
+  });
+  const ctx: ProxyContext = { authenticator, upstream, connections, metrics, logger };
+
+  let active = 0;
+  const upgraded = new Set<Duplex>();
+  const onRequest = createRequestHandler(ctx);
+  const onUpgrade = createUpgradeHandler(ctx);
+  const server = createHttpsServer({
+    tls,
+    maxHeaderSize: config.maxHeaderSize ?? 64 * 1024,
+    logger,
+    onRequest: (req, res) => {
+      active++;
+      res.on('close', () => active--);
+      onRequest(req, res);
+    },
+    onUpgrade: (req, socket, head) => {
+      upgraded.add(socket);
+      socket.on('close', () => upgraded.delete(socket));
+      onUpgrade(req, socket, head);
+    },
+    onClientError: (status, remote) => {
+      const exchange = newExchange('-', '-', false, remote);
+      exchange.reason = status === 431 ? 'headers_too_large' : 'unparseable_request';
+      finish(ctx, exchange, status);
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listenPort, config.listenHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => logger.error('listener error', { error: error.message }));
+  const reloader = watchTlsFiles(server, { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, initial: tls, intervalMs: config.tlsReloadIntervalMs ?? 10_000, logger });
+
+  let draining = false;
+  const ops = await startOpsServer({ host: config.opsHost, port: config.opsPort, registry, notReadyReason: () => (draining ? 'shutting down' : undefined) });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `https://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  logger.info('auth proxy listening', { url, ops: ops.url, upstream: upstream.url.origin, issuers: config.oidc.map((o) => o.issuerURL), serviceAccountTokens: config.serviceAccountTokens });
+
+  return {
+    url,
+    port,
+    opsUrl: ops.url,
+    registry,
+    server,
+    reloadTls: () => reloader.check(),
+    async close() {
+      if (draining) return;
+      draining = true;
+      reloader.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + (config.drainMs ?? 10_000);
+      while ((active > 0 || upgraded.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
+      await closed;
+      connections.close();
+      upstream.close();
+      await ops.close();
+      logger.info('auth proxy stopped');
+    },
+  };
+}

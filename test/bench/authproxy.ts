@@ -1,0 +1,129 @@
+// Added latency of kube-aad-proxy versus the apiserver directly, for GET (one object) and LIST (50 objects),
+// measured in one run against the local control plane: direct with a service-account token, through the proxy
+// as an OIDC user (verify + impersonate), and through the proxy's passthrough path. Keep-alive connections on
+// every path, so connection setup is not what is measured. Prints p50/p99 and ratios; writes
+// bench/results/authproxy.json. Run: node dist/test/bench/authproxy.js (needs `make cluster-up`).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHttpsFetch } from '../../proxy/src/authproxy/https-fetch.js';
+import { impersonatorClusterRole, impersonatorClusterRoleBinding } from '../../proxy/src/authproxy/impersonator-rbac.js';
+import { startAuthProxy } from '../../proxy/src/authproxy/start.js';
+import { createLogger } from '../../proxy/src/common/logger.js';
+import { clusterEndpoint, createTestNamespace, kubeconfigForToken, kubectl, kubectlOk, requireCluster } from '../support/cluster.js';
+import { httpsCall } from '../support/https-call.js';
+import { createSelfSignedCertificate } from '../support/oidc/self-signed-cert.js';
+import { startTestOidcProvider } from '../support/oidc-provider.js';
+import { repoPath } from '../support/repo.js';
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
+const WARMUP = 40;
+const USER_OID = 'be4c0000-0000-4000-8000-00000000be4c';
+
+function percentile(sorted: number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? NaN;
+}
+
+async function measure(url: string, token: string, ca: string, agent: Agent): Promise<{ p50: number; p99: number; mean: number }> {
+  const once = async () => {
+    const result = await httpsCall(url, { ca, agent, headers: [['Authorization', `Bearer ${token}`], ['Accept', 'application/json']] });
+    if (result.status !== 200) throw new Error(`${url} answered ${result.status}: ${result.body.slice(0, 200)}`);
+  };
+  for (let i = 0; i < WARMUP; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++) {
+    const start = performance.now();
+    await once();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length) };
+}
+
+async function main(): Promise<void> {
+  requireCluster();
+  const namespace = await createTestNamespace('bench-authproxy');
+  const roleName = `cc-bench-impersonator-${namespace}`;
+  const provider = await startTestOidcProvider({ principals: [{ clientId: 'bench-user', clientSecret: 'bench-secret', kind: 'user', oid: USER_OID, tid: 'bench-tenant' }] });
+  let stop: () => Promise<unknown> = () => Promise.resolve();
+  try {
+    await kubectlOk(['create', 'serviceaccount', 'kube-aad-proxy', '-n', namespace]);
+    await kubectlOk(['create', 'serviceaccount', 'reader', '-n', namespace]);
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(impersonatorClusterRole({ name: roleName })) });
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(impersonatorClusterRoleBinding({ name: 'kube-aad-proxy', namespace }, roleName)) });
+    await kubectlOk(['create', 'rolebinding', 'user-view', '-n', namespace, '--clusterrole=view', `--user=${USER_OID}`, `--serviceaccount=${namespace}:reader`]);
+    const items = Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace }, data: { value: 'x'.repeat(256) } }));
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
+
+    const proxyToken = (await kubectlOk(['create', 'token', 'kube-aad-proxy', '-n', namespace, '--duration', '1h'])).trim();
+    const readerToken = (await kubectlOk(['create', 'token', 'reader', '-n', namespace, '--duration', '1h'])).trim();
+    const userToken = await provider.token('bench-user');
+
+    const tls = await createSelfSignedCertificate('kube-aad-proxy.bench');
+    const dir = mkdtempSync(join(tmpdir(), 'cc-bench-authproxy-'));
+    writeFileSync(join(dir, 'tls.crt'), tls.certPem);
+    writeFileSync(join(dir, 'tls.key'), tls.keyPem);
+    const proxy = await startAuthProxy({
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      opsHost: '127.0.0.1',
+      opsPort: 0,
+      tlsCertFile: join(dir, 'tls.crt'),
+      tlsKeyFile: join(dir, 'tls.key'),
+      upstream: { kind: 'kubeconfig', path: kubeconfigForToken(proxyToken) },
+      oidc: [{ issuerURL: provider.issuer, audience: provider.audience, fetch: createHttpsFetch({ ca: provider.caPem }) }],
+      serviceAccountTokens: true,
+      logger: createLogger('auth-proxy', { level: 'warn' }),
+    });
+    stop = () => proxy.close();
+
+    const { server, caPem } = clusterEndpoint();
+    const paths = { GET: `/api/v1/namespaces/${namespace}/configmaps/cm-0`, LIST: `/api/v1/namespaces/${namespace}/configmaps` };
+    const results: Record<string, Record<string, { p50: number; p99: number; mean: number }>> = {};
+    for (const [name, path] of Object.entries(paths)) {
+      const agents = [new Agent({ keepAlive: true }), new Agent({ keepAlive: true }), new Agent({ keepAlive: true })] as const;
+      results[name] = {
+        direct: await measure(`${server}${path}`, readerToken, caPem, agents[0]),
+        proxyOidc: await measure(`${proxy.url}${path}`, userToken, tls.certPem, agents[1]),
+        proxyPassthrough: await measure(`${proxy.url}${path}`, readerToken, tls.certPem, agents[2]),
+      };
+      agents.forEach((agent) => agent.destroy());
+    }
+
+    const rows: string[] = [];
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    for (const [name, r] of Object.entries(results)) {
+      const direct = r.direct;
+      if (!direct) continue;
+      for (const [path, m] of Object.entries(r)) {
+        rows.push(`${name.padEnd(5)} ${path.padEnd(17)} p50 ${m.p50.toFixed(2).padStart(7)} ms  p99 ${m.p99.toFixed(2).padStart(7)} ms  ×p50 ${ratio(m.p50, direct.p50).toFixed(2)}  ×p99 ${ratio(m.p99, direct.p99).toFixed(2)}`);
+      }
+    }
+    console.log(`kube-aad-proxy added latency, ${ITERATIONS} sequential requests per row (after ${WARMUP} warm-up), keep-alive:`);
+    console.log(rows.join('\n'));
+    const out = repoPath('bench/results/authproxy.json');
+    mkdirSync(repoPath('bench/results'), { recursive: true });
+    writeFileSync(
+      out,
+      JSON.stringify({ benchmark: 'authproxy', date: new Date().toISOString(), node: process.version, iterations: ITERATIONS, warmup: WARMUP, unit: 'ms', listItems: items.length, results }, null, 2) + '\n',
+    );
+    console.log(`wrote ${out}`);
+  } finally {
+    await stop();
+    await provider.close();
+    await kubectl(['delete', 'clusterrole', roleName, '--ignore-not-found']);
+    await kubectl(['delete', 'clusterrolebinding', roleName, '--ignore-not-found']);
+    await kubectl(['delete', 'namespace', namespace, '--wait=false']);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench-authproxy failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

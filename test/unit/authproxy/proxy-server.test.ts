@@ -1,0 +1,247 @@
+// The running proxy against a fake apiserver that records exactly what reached it: header rewriting on both
+// paths, the in-cluster token re-read, unbuffered streaming, upgrades (101 piped both ways; anything else relayed
+// and closed, so no second request can ride the connection), and bad peers that must not hurt the server.
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:https';
+import type { Server } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAuthProxy } from '../../../proxy/src/authproxy/start.js';
+import type { RunningAuthProxy } from '../../../proxy/src/authproxy/start.js';
+import { createLogger } from '../../../proxy/src/common/logger.js';
+import { httpsCall } from '../../support/https-call.js';
+import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
+import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
+import type { LocalIssuer } from './local-issuer.js';
+import { Writable } from 'node:stream';
+
+interface Seen {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  clientCert: boolean;
+}
+
+describe('authproxy server (fake apiserver upstream)', function () {
+  this.timeout(15_000);
+  let issuer: LocalIssuer;
+  let upstream: Server;
+  let proxy: RunningAuthProxy;
+  let proxyCa: string;
+  let dir: string;
+  const seen: Seen[] = [];
+  let streamGate: (() => void) | undefined;
+  const logs: string[] = [];
+
+  const header = (s: Seen, name: string) => {
+    const out: string[] = [];
+    for (let i = 0; i < s.rawHeaders.length; i += 2) if (s.rawHeaders[i]?.toLowerCase() === name.toLowerCase()) out.push(s.rawHeaders[i + 1] ?? '');
+    return out;
+  };
+  const record = (req: IncomingMessage) => {
+    const entry = { method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, clientCert: (req.socket as TLSSocket).getPeerCertificate?.()?.subject !== undefined };
+    seen.push(entry);
+    return entry;
+  };
+
+  before(async () => {
+    issuer = await createLocalIssuer();
+    const upstreamTls = await createSelfSignedCertificate('fake-apiserver.test');
+    upstream = createServer({ cert: upstreamTls.certPem, key: upstreamTls.keyPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      record(req);
+      if (req.url?.startsWith('/stream')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"type":"ADDED"}\n');
+        // The second event is written only after the client has seen the first: a buffering proxy deadlocks here.
+        streamGate = () => res.end('{"type":"DELETED"}\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive, x-upstream-private', 'x-upstream-private': 'hop' });
+      res.end('{"ok":true}');
+    });
+    upstream.on('upgrade', (req: IncomingMessage, socket) => {
+      record(req);
+      if (req.url?.includes('refuse')) {
+        const body = '{"kind":"Status","code":403}';
+        socket.write(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        return; // left open, as a keep-alive apiserver would
+      }
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n');
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+
+    dir = mkdtempSync(join(tmpdir(), 'cc-authproxy-unit-'));
+    writeFileSync(join(dir, 'token'), 'proxy-sa-token-1\n');
+    writeFileSync(join(dir, 'ca.crt'), upstreamTls.certPem);
+    const tls = await createSelfSignedCertificate('kube-aad-proxy.test');
+    proxyCa = tls.certPem;
+    writeFileSync(join(dir, 'tls.crt'), tls.certPem);
+    writeFileSync(join(dir, 'tls.key'), tls.keyPem);
+    proxy = await startAuthProxy({
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      opsHost: '127.0.0.1',
+      opsPort: 0,
+      tlsCertFile: join(dir, 'tls.crt'),
+      tlsKeyFile: join(dir, 'tls.key'),
+      upstream: { kind: 'in-cluster', host: '127.0.0.1', port: String((upstream.address() as AddressInfo).port), tokenFile: join(dir, 'token'), caFile: join(dir, 'ca.crt') },
+      upstreamRefreshMs: 50,
+      oidc: [{ issuerURL: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, fetch: issuer.fetch }],
+      serviceAccountTokens: true,
+      drainMs: 200,
+      logger: createLogger('auth-proxy', { stream: new Writable({ write: (c: Buffer, _e, done) => (logs.push(c.toString()), done()) }) }),
+    });
+  });
+
+  after(async () => {
+    await proxy?.close();
+    upstream?.closeAllConnections();
+    await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  });
+
+  const call = (path: string, headers: [string, string][]) => httpsCall(`${proxy.url}${path}`, { ca: proxyCa, headers });
+
+  it('forwards an OIDC request with only the validated identity and the proxy\'s own token', async () => {
+    const token = await issuer.mint({ groups: ['group-1', 'group-2'] });
+    const result = await call('/api/v1/pods?limit=1', [
+      ['Authorization', `Bearer ${token}`],
+      ['X-Forwarded-For', '203.0.113.1'],
+      ['X-Remote-User', 'system:admin'],
+      ['Accept', 'application/json'],
+    ]);
+    expect(result.status).to.equal(200);
+    expect(result.headers).not.to.have.property('x-upstream-private'); // named in the upstream's Connection
+    const got = seen.at(-1) as Seen;
+    expect(got.url).to.equal('/api/v1/pods?limit=1');
+    expect(header(got, 'authorization')).to.deep.equal(['Bearer proxy-sa-token-1']);
+    expect(header(got, 'impersonate-user')).to.deep.equal(['user-oid-1']);
+    expect(header(got, 'impersonate-group')).to.deep.equal(['group-1', 'group-2']);
+    expect(header(got, 'impersonate-extra-clusterconnect.io%2Ftid')).to.deep.equal(['tenant-a']);
+    expect(header(got, 'x-forwarded-for')).to.deep.equal([]);
+    expect(header(got, 'x-remote-user')).to.deep.equal([]);
+    expect(header(got, 'accept')).to.deep.equal(['application/json']);
+    expect(header(got, 'host')).to.deep.equal([`127.0.0.1:${(upstream.address() as AddressInfo).port}`]);
+  });
+
+  it('re-reads the service-account token file (the kubelet rotates it)', async () => {
+    writeFileSync(join(dir, 'token'), 'proxy-sa-token-2\n');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await call('/api/v1/pods', [['Authorization', `Bearer ${await issuer.mint()}`]]);
+    expect(header(seen.at(-1) as Seen, 'authorization')).to.deep.equal(['Bearer proxy-sa-token-2']);
+  });
+
+  it('passes other bearer tokens through unchanged, Impersonate-* included, with no proxy credentials', async () => {
+    await call('/api/v1/pods', [['Authorization', 'Bearer some-service-account-token'], ['Impersonate-User', 'someone']]);
+    const got = seen.at(-1) as Seen;
+    expect(header(got, 'authorization')).to.deep.equal(['Bearer some-service-account-token']);
+    expect(header(got, 'impersonate-user')).to.deep.equal(['someone']);
+    expect(got.clientCert).to.equal(false);
+  });
+
+  it('streams a response chunk by chunk (a watch is not buffered)', async () => {
+    const token = await issuer.mint();
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(`${proxy.url}/stream?watch=true`, { ca: proxyCa, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+          if (body.includes('ADDED') && !body.includes('DELETED')) streamGate?.();
+        });
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(text).to.equal('{"type":"ADDED"}\n{"type":"DELETED"}\n');
+  });
+
+  const rawUpgrade = (path: string, token: string, after = '') =>
+    new Promise<{ socket: TLSSocket; received: () => string }>((resolve) => {
+      let received = '';
+      const socket = tlsConnect({ host: '127.0.0.1', port: proxy.port, ca: proxyCa, servername: 'localhost' }, () => {
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n${after}`);
+        resolve({ socket, received: () => received });
+      });
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+    });
+
+  it('pipes an upgraded connection both ways after the apiserver\'s 101', async () => {
+    const { socket, received } = await rawUpgrade('/api/v1/namespaces/a/pods/b/exec', await issuer.mint());
+    await waitUntil(() => received().includes('101 Switching Protocols'));
+    expect(header(seen.at(-1) as Seen, 'impersonate-user')).to.deep.equal(['user-oid-1']);
+    socket.write('ping-through-the-tunnel');
+    await waitUntil(() => received().includes('ping-through-the-tunnel'));
+    expect(received()).to.contain('Sec-WebSocket-Protocol: v5.channel.k8s.io');
+    socket.destroy();
+  });
+
+  it('relays a refused upgrade and closes: a pipelined second request never reaches the apiserver', async () => {
+    const before = seen.length;
+    const smuggled = 'GET /api/v1/secrets HTTP/1.1\r\nHost: x\r\nImpersonate-User: system:admin\r\n\r\n';
+    const { socket, received } = await rawUpgrade('/api/v1/namespaces/a/pods/refuse/exec', await issuer.mint(), smuggled);
+    await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    expect(received()).to.match(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(received()).to.contain('{"kind":"Status","code":403}');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.length - before).to.equal(1);
+    expect(seen.some((s) => s.url === '/api/v1/secrets')).to.equal(false);
+  });
+
+  it('survives bad peers: garbage, a broken TLS handshake, a reset mid-request', async () => {
+    await new Promise<void>((resolve) => {
+      const raw = tcpConnect(proxy.port, '127.0.0.1', () => raw.end('\x16\x03\x01 definitely not TLS\r\n\r\n'));
+      raw.on('error', () => undefined);
+      raw.on('close', () => resolve());
+    });
+    await new Promise<void>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: proxy.port, ca: proxyCa, servername: 'localhost' }, () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+      socket.on('data', () => undefined);
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+    });
+    await new Promise<void>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: proxy.port, ca: proxyCa, servername: 'localhost' }, () => {
+        socket.write('GET /api/v1/pods HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ');
+        setTimeout(() => socket.destroy(), 20);
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+    });
+    expect((await call('/api/v1/pods', [['Authorization', `Bearer ${await issuer.mint()}`]])).status).to.equal(200);
+  });
+
+  it('negotiates http/1.1 only over ALPN', async () => {
+    const protocol = await new Promise<string | false | null>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: proxy.port, ca: proxyCa, servername: 'localhost', ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+        resolve(socket.alpnProtocol ?? null);
+        socket.destroy();
+      });
+      socket.on('error', reject);
+    });
+    expect(protocol).to.equal('http/1.1');
+  });
+
+  it('never writes a token into its log', () => {
+    const all = logs.join('');
+    expect(all).to.contain('"audit":true');
+    expect(all).not.to.contain('proxy-sa-token');
+    expect(all).not.to.contain('some-service-account-token');
+    expect(all).not.to.match(/eyJ[\w-]+\.eyJ/);
+  });
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
