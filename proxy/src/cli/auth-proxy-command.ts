@@ -1,0 +1,211 @@
+// `clusterconnect auth-proxy`: kube-aad-proxy, the in-cluster HTTPS endpoint that authenticates Entra ID / OIDC
+// callers and calls the apiserver impersonating them. Flags are checked before anything starts; a bad one stops
+// with one line naming the fix.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { createLogger } from '../common/logger.js';
+import { onShutdownSignals } from '../common/shutdown.js';
+import type { AuthProxyConfig, GraphGroupsConfig } from '../authproxy/config.js';
+import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
+import { createHttpsFetch } from '../authproxy/https-fetch.js';
+import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
+import { startAuthProxy } from '../authproxy/start.js';
+
+interface AuthProxyFlags {
+  address: string;
+  port: number;
+  opsAddress: string;
+  opsPort: number;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  kubeconfig?: string;
+  oidcIssuerUrl?: string;
+  oidcAudience?: string[];
+  oidcUsernameClaim: string;
+  oidcUsernamePrefix: string;
+  oidcGroupsClaim: string;
+  oidcGroupsPrefix: string;
+  oidcAllowedTenants?: string[];
+  oidcCaFile?: string;
+  serviceAccountTokens: boolean;
+  graphUrl: string;
+  graphAuthority?: string;
+  graphClientId?: string;
+  graphClientSecretFile?: string;
+  graphClientCertificateFile?: string;
+  graphCaFile?: string;
+  graphCacheTtl: number;
+  drainSeconds: number;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number between 0 and 65535');
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
+  return n;
+}
+
+function list(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v.length > 0)];
+}
+
+/** Thrown for flag combinations commander cannot check; reported as a usage error. */
+class FlagError extends Error {}
+
+function readFlagFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FlagError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); give a readable file`);
+  }
+}
+
+function httpsUrl(flag: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new FlagError(`${flag} ${JSON.stringify(value)} is not a URL; give e.g. https://login.microsoftonline.com/<tenant>/v2.0`);
+  }
+  if (url.protocol !== 'https:') throw new FlagError(`${flag} must be an https URL, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function graphCredential(flags: AuthProxyFlags): GraphClientCredential {
+  if (flags.graphClientSecretFile && flags.graphClientCertificateFile) {
+    throw new FlagError('give only one of --graph-client-secret-file and --graph-client-certificate-file');
+  }
+  if (flags.graphClientSecretFile) {
+    const secret = readFlagFile('--graph-client-secret-file', flags.graphClientSecretFile).trim();
+    if (!secret) throw new FlagError(`--graph-client-secret-file ${flags.graphClientSecretFile} is empty; put the app's client secret in it`);
+    return { kind: 'secret', secret };
+  }
+  if (flags.graphClientCertificateFile) {
+    const pem = readFlagFile('--graph-client-certificate-file', flags.graphClientCertificateFile);
+    const certificatePem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+    const privateKeyPem = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0];
+    if (!certificatePem || !privateKeyPem) {
+      throw new FlagError(`--graph-client-certificate-file ${flags.graphClientCertificateFile} must hold the PEM certificate and its private key`);
+    }
+    return { kind: 'certificate', certificatePem, privateKeyPem };
+  }
+  throw new FlagError('--graph-client-id needs --graph-client-secret-file or --graph-client-certificate-file');
+}
+
+/** Turns parsed flags into the proxy's configuration, or throws FlagError naming the fix. */
+export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyConfig, 'logger'> {
+  if (!flags.tlsCertFile || !flags.tlsKeyFile) {
+    throw new FlagError('--tls-cert-file and --tls-key-file are required: the PEM certificate and key the proxy serves (the kube-aad-proxy-certificate Secret)');
+  }
+  if (!flags.oidcIssuerUrl && !flags.serviceAccountTokens) {
+    throw new FlagError('nothing could authenticate: give --oidc-issuer-url, or drop --no-service-account-tokens');
+  }
+  const oidc: OidcVerifierConfig[] = [];
+  if (flags.oidcIssuerUrl) {
+    if (!flags.oidcAudience?.length) {
+      throw new FlagError('--oidc-audience is required with --oidc-issuer-url (for Entra, the server application id or its api:// URI)');
+    }
+    const config: OidcVerifierConfig = {
+      issuerURL: httpsUrl('--oidc-issuer-url', flags.oidcIssuerUrl),
+      audience: flags.oidcAudience,
+      usernameClaim: flags.oidcUsernameClaim,
+      usernamePrefix: flags.oidcUsernamePrefix,
+      groupsClaim: flags.oidcGroupsClaim,
+      groupsPrefix: flags.oidcGroupsPrefix,
+      allowedTenants: flags.oidcAllowedTenants ?? [],
+    };
+    if (flags.oidcCaFile) config.fetch = createHttpsFetch({ ca: readFlagFile('--oidc-ca-file', flags.oidcCaFile) });
+    oidc.push(config);
+  } else if (flags.oidcAudience || flags.oidcAllowedTenants || flags.oidcCaFile) {
+    throw new FlagError('--oidc-audience, --oidc-allowed-tenants and --oidc-ca-file need --oidc-issuer-url');
+  }
+
+  let graph: GraphGroupsConfig | undefined;
+  if (flags.graphClientId) {
+    if (!flags.oidcIssuerUrl) throw new FlagError('--graph-client-id resolves group overage of OIDC tokens: give --oidc-issuer-url too');
+    const authority = httpsUrl('--graph-authority', flags.graphAuthority ?? flags.oidcIssuerUrl.replace(/\/v2\.0\/?$/, ''));
+    graph = {
+      graphURL: httpsUrl('--graph-url', flags.graphUrl),
+      authority,
+      clientId: flags.graphClientId,
+      credential: graphCredential(flags),
+      cacheTtlMs: flags.graphCacheTtl * 1000,
+    };
+    const ca = flags.graphCaFile ?? flags.oidcCaFile;
+    if (ca) graph.ca = readFlagFile(flags.graphCaFile ? '--graph-ca-file' : '--oidc-ca-file', ca);
+  } else if (flags.graphClientSecretFile || flags.graphClientCertificateFile || flags.graphAuthority || flags.graphCaFile) {
+    throw new FlagError('the --graph-* credentials need --graph-client-id (the app registration the proxy calls Graph as)');
+  }
+
+  return {
+    listenHost: flags.address,
+    listenPort: flags.port,
+    opsHost: flags.opsAddress,
+    opsPort: flags.opsPort,
+    tlsCertFile: flags.tlsCertFile,
+    tlsKeyFile: flags.tlsKeyFile,
+    upstream: flags.kubeconfig ? { kind: 'kubeconfig', path: flags.kubeconfig } : { kind: 'in-cluster' },
+    oidc,
+    serviceAccountTokens: flags.serviceAccountTokens,
+    ...(graph ? { graph } : {}),
+    drainMs: flags.drainSeconds * 1000,
+  };
+}
+
+export function registerAuthProxyCommand(program: Command): void {
+  const command = program
+    .command('auth-proxy')
+    .description(
+      'Run kube-aad-proxy: an HTTPS endpoint that validates Entra ID / OIDC bearer tokens and calls the apiserver ' +
+        'impersonating the caller (its own service account needs only `impersonate`); other bearer tokens ' +
+        '(service-account tokens) are passed through unchanged for the apiserver to authenticate.',
+    )
+    .option('--address <ip>', 'address to listen on', '0.0.0.0')
+    .option('--port <port>', 'HTTPS port', port, 8443)
+    .option('--ops-address <ip>', 'address of the /healthz, /readyz and /metrics endpoint', '0.0.0.0')
+    .option('--ops-port <port>', 'port of the /healthz, /readyz and /metrics endpoint', port, 8081)
+    .option('--tls-cert-file <path>', 'PEM certificate served (re-read when it changes)')
+    .option('--tls-key-file <path>', 'PEM private key of the certificate (re-read when it changes)')
+    .option('--kubeconfig <path>', "the proxy's own apiserver credentials when running outside a cluster (default: in-cluster service account)")
+    .option('--oidc-issuer-url <url>', 'trusted issuer, exactly the tokens\' "iss" (Entra: https://login.microsoftonline.com/<tenant>/v2.0)')
+    .option('--oidc-audience <aud>', 'accepted "aud" values, comma-separated or repeated (Entra: the server app id)', list)
+    .option('--oidc-username-claim <claim>', 'claim that becomes the Kubernetes username (oid, sub, upn, email)', 'oid')
+    .option('--oidc-username-prefix <prefix>', 'prefix added to usernames', '')
+    .option('--oidc-groups-claim <claim>', 'claim holding the groups', 'groups')
+    .option('--oidc-groups-prefix <prefix>', 'prefix added to group names', '')
+    .option('--oidc-allowed-tenants <tids>', 'Entra tenant ids ("tid") accepted, comma-separated (default: any the issuer signs for)', list)
+    .option('--oidc-ca-file <path>', 'extra PEM CA to trust for the issuer (default: the system roots)')
+    .option('--service-account-tokens', 'pass other bearer tokens (service-account tokens) through to the apiserver', true)
+    .option('--no-service-account-tokens', 'refuse bearer tokens that are not from the OIDC issuer')
+    .option('--graph-url <url>', 'Microsoft Graph, for group overage (tokens with more than 200 groups)', 'https://graph.microsoft.com')
+    .option('--graph-authority <url>', 'authority the proxy gets its Graph token from (default: the issuer without /v2.0)')
+    .option('--graph-client-id <id>', "the proxy's app registration for Graph (app permissions User.Read.All and Application.Read.All, or Directory.Read.All)")
+    .option('--graph-client-secret-file <path>', "file holding that app's client secret")
+    .option('--graph-client-certificate-file <path>', "PEM file holding that app's certificate and private key")
+    .option('--graph-ca-file <path>', 'extra PEM CA for the authority and Graph (default: --oidc-ca-file, then the system roots)')
+    .option('--graph-cache-ttl <seconds>', 'how long resolved groups are cached per principal', seconds, 300)
+    .addOption(new Option('--drain-seconds <seconds>', 'on SIGTERM, how long in-flight requests may finish').argParser(seconds).default(10))
+    .action(async (flags: AuthProxyFlags) => {
+      let config: Omit<AuthProxyConfig, 'logger'>;
+      try {
+        config = authProxyConfigFromFlags(flags);
+      } catch (error) {
+        if (error instanceof FlagError) command.error(`error: ${error.message}`, { exitCode: 2, code: 'clusterconnect.invalidFlags' });
+        throw error;
+      }
+      const logger = createLogger('auth-proxy');
+      const running = await startAuthProxy({ ...config, logger });
+      const code = await new Promise<number>((resolve) => {
+        onShutdownSignals({ logger, graceMs: (config.drainMs ?? 10_000) + 5_000, stop: () => running.close(), exit: resolve });
+      });
+      // Anything still holding the event loop (an msal timer, a half-closed socket) must not keep a stopped proxy alive.
+      setTimeout(() => process.exit(), 1_000).unref();
+      if (code !== 0) throw new Error('the auth proxy did not stop cleanly (see the log above)');
+    });
+}
