@@ -9,6 +9,7 @@ import { run, type RunResult } from './run.js';
 export const stateDir = repoPath('.cache/cluster');
 export const adminKubeconfig = join(stateDir, 'kubeconfig');
 export const kubectlPath = join(stateDir, 'bin/kubectl');
+export const helmPath = join(stateDir, 'bin/helm');
 
 export function requireCluster(): void {
   if (!existsSync(adminKubeconfig) || !existsSync(kubectlPath)) {

@@ -14,6 +14,10 @@ export interface LeaderElectionOptions {
   renewDeadlineMs?: number;
 }
 
+function microTime(value: Date | string): V1MicroTime {
+  return new V1MicroTime(new Date(value).getTime());
+}
+
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
@@ -56,8 +60,7 @@ export class LeaderElector {
     try {
       const lease = await this.read();
       if (lease?.spec?.holderIdentity === this.options.identity) {
-        lease.spec.holderIdentity = undefined;
-        lease.spec.leaseDurationSeconds = 1;
+        lease.spec = { leaseDurationSeconds: 1, leaseTransitions: lease.spec.leaseTransitions ?? 0 };
         await this.clients.coordination.replaceNamespacedLease({ name: this.options.name, namespace: this.options.namespace, body: lease });
       }
     } catch (err) {
@@ -88,14 +91,16 @@ export class LeaderElector {
       }
       const spec = lease.spec ?? {};
       const heldByMe = spec.holderIdentity === identity;
-      const expired = !spec.holderIdentity || !spec.renewTime || spec.renewTime.getTime() + (spec.leaseDurationSeconds ?? this.leaseDurationSeconds) * 1000 < Date.now();
+      // client-node hands MicroTime fields back as strings, though typed as Date: normalise both ways.
+      const renewed = spec.renewTime ? microTime(spec.renewTime) : undefined;
+      const expired = !spec.holderIdentity || !renewed || renewed.getTime() + (spec.leaseDurationSeconds ?? this.leaseDurationSeconds) * 1000 < Date.now();
       if (!heldByMe && !expired) return this.lostOrNotLeader();
       lease.spec = {
-        ...spec,
         holderIdentity: identity,
         leaseDurationSeconds: this.leaseDurationSeconds,
         renewTime: now,
-        ...(heldByMe ? {} : { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 }),
+        acquireTime: heldByMe && spec.acquireTime ? microTime(spec.acquireTime) : now,
+        leaseTransitions: heldByMe ? (spec.leaseTransitions ?? 0) : (spec.leaseTransitions ?? 0) + 1,
       };
       // replace carries resourceVersion: two candidates racing for an expired Lease cannot both win.
       await this.clients.coordination.replaceNamespacedLease({ name, namespace, body: lease });
