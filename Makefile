@@ -38,6 +38,14 @@ test-unit: build ## Unit tests (no cluster needed) with a coverage summary
 test-e2e: build cluster-up ## End-to-end tests against the local control plane
 	mocha --config test/e2e/.mocharc.json
 
+##@ Benchmarks (figures and ratios against a baseline measured in the same run; never pass/fail on time)
+bench-authproxy: build cluster-up ## Added latency of kube-aad-proxy vs the apiserver (GET, LIST)
+	node dist/test/bench/authproxy.js
+
+##@ Container image (needs a container engine; not available on the development machines)
+image: ## Build the one image every role runs from
+	docker build -t clusterconnect:$$(node -p 'require("./package.json").version') .
+
 ##@ Local control plane (real Kubernetes binaries, kwok fake nodes)
 binaries: ## Build/cache kube-apiserver & co., etcd, kwok and helm (outside the checkout)
 	@test/cluster/build-binaries.sh
@@ -57,4 +65,4 @@ clean: cluster-down ## Remove build outputs and local state (the binary cache st
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
-.PHONY: demo test deps build lint test-unit test-e2e binaries cluster-up cluster-down cluster-status clean help
+.PHONY: demo test deps build lint test-unit test-e2e bench-authproxy image binaries cluster-up cluster-down cluster-status clean help
