@@ -30,6 +30,7 @@ function watchSpecs(clients: KubeClients): WatchSpec[] {
     { what: 'deployments', path: '/apis/apps/v1/deployments', labelSelector, keyOf: child, list: () => clients.apps.listDeploymentForAllNamespaces({ labelSelector }) },
     { what: 'services', path: '/api/v1/services', labelSelector, keyOf: child, list: () => clients.core.listServiceForAllNamespaces({ labelSelector }) },
     { what: 'serviceaccounts', path: '/api/v1/serviceaccounts', labelSelector, keyOf: child, list: () => clients.core.listServiceAccountForAllNamespaces({ labelSelector }) },
+    { what: 'configmaps', path: '/api/v1/configmaps', labelSelector, keyOf: child, list: () => clients.core.listConfigMapForAllNamespaces({ labelSelector }) },
     { what: 'secrets', path: '/api/v1/secrets', labelSelector, keyOf: child, list: () => clients.core.listSecretForAllNamespaces({ labelSelector }) },
     { what: 'rolebindings', path: '/apis/rbac.authorization.k8s.io/v1/rolebindings', labelSelector, keyOf: child, list: () => clients.rbac.listRoleBindingForAllNamespaces({ labelSelector }) },
     { what: 'clusterrolebindings', path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', labelSelector, keyOf: child, list: () => clients.rbac.listClusterRoleBinding({ labelSelector }) },

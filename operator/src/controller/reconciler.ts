@@ -4,7 +4,7 @@ import type { KubernetesObject, V1Lease, V1Secret } from '@kubernetes/client-nod
 import { GROUP, PLURAL, VERSION, parseKey, type ClusterConnect } from '../api/clusterconnect.js';
 import { FINALIZER, ownerSelector } from '../api/labels.js';
 import { accessBindingObjects, type AccessObject } from '../desired/access.js';
-import { agentDeployment, agentHeartbeatRoleBinding, agentServiceAccount } from '../desired/agent.js';
+import { agentDeployment, agentHeartbeatRoleBinding, agentServiceAccount, relayCaConfigMap } from '../desired/agent.js';
 import { authProxyDeployment, authProxyService, authProxyServiceAccount, impersonatorBinding } from '../desired/auth-proxy.js';
 import { authProxyDnsNames, caSecret, decodeSecretData, servingCertificateSecret } from '../desired/certificates.js';
 import type { OperatorSettings } from '../desired/defaults.js';
@@ -81,7 +81,9 @@ export class Reconciler {
   }
 
   private desiredChildren(cc: ClusterConnect, pki: PkiPlan): KubernetesObject[] {
+    const relayCa = relayCaConfigMap(cc);
     return [
+      ...(relayCa ? [relayCa] : []),
       agentServiceAccount(cc),
       agentHeartbeatRoleBinding(cc),
       authProxyServiceAccount(cc),

@@ -1,6 +1,6 @@
 // The clusterconnect-agent: a ServiceAccount, a Role to renew its heartbeat Lease, and a Deployment that only dials
 // out (no Service). The agent announces kube-aad-proxy's CA and server name to the relay, so clients can pin them.
-import type { V1ClusterRole, V1Deployment, V1EnvVar, V1RoleBinding, V1ServiceAccount, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1ClusterRole, V1ConfigMap, V1Deployment, V1EnvVar, V1RoleBinding, V1ServiceAccount, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ClusterConnect } from '../api/clusterconnect.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, childLabels } from '../api/labels.js';
 import { AGENT_DRAIN_SECONDS, AGENT_TERMINATION_GRACE_SECONDS, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
@@ -12,6 +12,7 @@ import { toResourceRequirements } from './resources.js';
 
 export const RELAY_TOKEN_DIR = '/var/run/clusterconnect/relay';
 export const UPSTREAM_CA_DIR = '/var/run/clusterconnect/upstream';
+export const RELAY_CA_DIR = '/var/run/clusterconnect/relay-ca';
 
 export function agentServiceAccount(cc: ClusterConnect): V1ServiceAccount {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: ownedMeta(cc, childNames(cc).agent, 'agent') };
@@ -65,6 +66,7 @@ function agentArgs(cc: ClusterConnect): string[] {
     `--ops-port=${OPS_PORT}`,
     `--drain-timeout=${AGENT_DRAIN_SECONDS}s`,
   ];
+  if (cc.spec.relay.caBundle) args.push(`--relay-ca-file=${RELAY_CA_DIR}/ca.crt`);
   if (cc.spec.relay.allowInsecure) args.push('--insecure');
   return args;
 }
@@ -81,6 +83,12 @@ function agentEnv(cc: ClusterConnect): V1EnvVar[] {
   return env;
 }
 
+/** A private relay CA (spec.relay.caBundle), mounted for the agent; undefined when the relay has a public certificate. */
+export function relayCaConfigMap(cc: ClusterConnect): V1ConfigMap | undefined {
+  if (!cc.spec.relay.caBundle) return undefined;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: ownedMeta(cc, childNames(cc).relayCa, 'agent'), data: { 'ca.crt': cc.spec.relay.caBundle } };
+}
+
 export function agentDeployment(cc: ClusterConnect, settings: OperatorSettings): V1Deployment {
   const names = childNames(cc);
   const selector = { [LABEL_INSTANCE]: cc.metadata.name, [LABEL_COMPONENT]: 'agent' };
@@ -93,6 +101,10 @@ export function agentDeployment(cc: ClusterConnect, settings: OperatorSettings):
     { name: 'relay-credentials', mountPath: RELAY_TOKEN_DIR, readOnly: true },
     { name: 'upstream-ca', mountPath: UPSTREAM_CA_DIR, readOnly: true },
   ];
+  if (cc.spec.relay.caBundle) {
+    volumes.push({ name: 'relay-ca', configMap: { name: names.relayCa } });
+    mounts.push({ name: 'relay-ca', mountPath: RELAY_CA_DIR, readOnly: true });
+  }
   const agent = cc.spec.agent ?? {};
   return {
     apiVersion: 'apps/v1',

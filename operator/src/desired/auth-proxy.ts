@@ -44,7 +44,7 @@ function authProxyArgs(cc: ClusterConnect): string[] {
   const spec = cc.spec.authProxy ?? {};
   const args = [
     'auth-proxy',
-    `--listen-port=${AUTH_PROXY_PORT}`,
+    `--port=${AUTH_PROXY_PORT}`,
     `--ops-port=${OPS_PORT}`,
     `--tls-cert-file=${TLS_DIR}/tls.crt`,
     `--tls-key-file=${TLS_DIR}/tls.key`,

@@ -5,6 +5,7 @@ import type { ClusterConnect } from '../api/clusterconnect.js';
 export interface ChildNames {
   agent: string;
   agentHeartbeatBinding: string;
+  relayCa: string;
   authProxy: string;
   authProxyService: string;
   authProxyCertificateSecret: string;
@@ -24,6 +25,7 @@ export function childNames(cc: Pick<ClusterConnect, 'metadata'>): ChildNames {
   return {
     agent: `${name}-agent`,
     agentHeartbeatBinding: `${name}-agent-heartbeat`,
+    relayCa: `${name}-relay-ca`,
     authProxy,
     authProxyService: authProxy,
     authProxyCertificateSecret: `${authProxy}-certificate`,

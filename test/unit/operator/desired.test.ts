@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { accessBindingObjects } from '../../../operator/src/desired/access.js';
-import { agentDeployment, agentHeartbeatClusterRole, agentHeartbeatRoleBinding } from '../../../operator/src/desired/agent.js';
+import { agentDeployment, agentHeartbeatClusterRole, agentHeartbeatRoleBinding, relayCaConfigMap } from '../../../operator/src/desired/agent.js';
 import { authModes, authProxyDeployment, authProxyService, impersonatorBinding } from '../../../operator/src/desired/auth-proxy.js';
 import { childNames, IMPERSONATOR_CLUSTER_ROLE } from '../../../operator/src/desired/names.js';
 import { ownerKeyFromLabels } from '../../../operator/src/api/labels.js';
@@ -59,6 +59,15 @@ describe('operator desired state: agent', () => {
     expect(c.env).to.deep.include({ name: 'HTTPS_PROXY', value: 'http://proxy.corp:3128' });
     expect(c.env).to.deep.include({ name: 'NO_PROXY', value: '.svc,10.0.0.0/8' });
     expect(c.args).to.include('--insecure');
+  });
+
+  it('mounts a private relay CA from spec.relay.caBundle and passes it to the agent', () => {
+    const withCa = sampleClusterConnect({ relay: { url: 'wss://relay.internal', credentialsSecretRef: { name: 'r' }, caBundle: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n' } });
+    const args = agentDeployment(withCa, settings).spec!.template.spec!.containers[0]!.args;
+    expect(argValue(args, '--relay-ca-file')).to.equal('/var/run/clusterconnect/relay-ca/ca.crt');
+    expect(relayCaConfigMap(withCa)!.data).to.deep.equal({ 'ca.crt': withCa.spec.relay.caBundle });
+    expect(relayCaConfigMap(cc)).to.equal(undefined);
+    expect(argValue(container.args, '--relay-ca-file')).to.equal(undefined);
   });
 
   it('may renew only Leases, only in its namespace (a RoleBinding to the heartbeat ClusterRole)', () => {
