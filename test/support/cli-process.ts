@@ -12,11 +12,15 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export const cliMain = repoPath('dist/proxy/src/cli/main.js');
+
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [repoPath('dist/proxy/src/cli/main.js'), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return startProcess(process.execPath, [cliMain, ...args], { ...process.env, ...env });
+}
+
+/** Any command, with the same log collection; `env` is the whole environment. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): CliProcess {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const onData = (chunk: Buffer) => {

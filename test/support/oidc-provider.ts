@@ -1,8 +1,10 @@
 // A real OpenID Provider (the npm `oidc-provider` package) standing in for Entra ID in tests: HTTPS on
 // 127.0.0.1 with a self-signed certificate, client-credentials grant, resource indicators issuing JWT access
 // tokens for an API audience, Entra-shaped claims (oid, tid, groups or the group-overage claims) and key rotation.
+// Optionally also the device authorization grant (with oidc-provider's own user-code, login and consent pages, which
+// a test drives like a user would), refresh tokens, and clients authenticating with `private_key_jwt` assertions.
 import { createServer, request } from 'node:https';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -27,6 +29,15 @@ export interface TestPrincipal {
   groupsOverage?: boolean;
   /** Adds an `nbf` this many seconds from issuance (future-nbf tests; a real provider's own claim, so signed). */
   notBeforeOffsetSeconds?: number;
+  /** Public keys of a client that authenticates with signed assertions (`private_key_jwt`, as workload identity
+   * federation does) instead of its secret. */
+  jwks?: { keys: Record<string, unknown>[] };
+}
+
+/** The device authorization grant for public clients (no secret), as a CLI signs users in. */
+export interface TestDeviceFlowOptions {
+  /** Public clients allowed to use the device flow and refresh tokens. */
+  clientIds: string[];
 }
 
 export interface TestOidcProviderOptions {
@@ -37,6 +48,11 @@ export interface TestOidcProviderOptions {
   otherAudiences?: string[];
   algorithm?: SigningAlgorithm;
   accessTokenTtlSeconds?: number;
+  /**
+   * Enables the device flow. A user signs in on the login page with a principal's `clientId` as the login name
+   * (any password) and gets that principal's claims.
+   */
+  deviceFlow?: TestDeviceFlowOptions;
 }
 
 export interface TestOidcProvider {
@@ -103,6 +119,10 @@ export async function startTestOidcProvider(options: TestOidcProviderOptions): P
       res.writeHead(503, { 'content-type': 'text/plain' }).end('issuer unavailable');
       return;
     }
+    if (options.deviceFlow && req.method === 'POST' && path === '/token') {
+      acceptEntraDeviceCodeGrantName(req, res, handler);
+      return;
+    }
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -114,23 +134,34 @@ export async function startTestOidcProvider(options: TestOidcProviderOptions): P
   // oidc-provider reads its keystore once, at construction; rotation therefore builds a new Provider on the same
   // issuer and server, which is what a real issuer's restart-with-new-keys looks like from outside.
   const buildProvider = (): Provider => {
+    const confidential = [...principals.values()].map((p) => ({
+      client_id: p.clientId,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      ...(p.jwks ? { token_endpoint_auth_method: 'private_key_jwt', jwks: p.jwks } : { client_secret: p.clientSecret, token_endpoint_auth_method: 'client_secret_post' }),
+      // oidc-provider checks this against the keystore even for access tokens; its default RS256 needs an RSA key.
+      id_token_signed_response_alg: algorithm,
+    }));
+    const publicClients = (options.deviceFlow?.clientIds ?? []).map((clientId) => ({
+      client_id: clientId,
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      response_types: [],
+      redirect_uris: [],
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      id_token_signed_response_alg: algorithm,
+    }));
     const configuration: Configuration = {
-      clients: [...principals.values()].map((p) => ({
-        client_id: p.clientId,
-        client_secret: p.clientSecret,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_post',
-        // oidc-provider checks this against the keystore even for access tokens; its default RS256 needs an RSA key.
-        id_token_signed_response_alg: algorithm,
-      })),
+      clients: [...confidential, ...publicClients],
       adapter: MemoryAdapter,
       jwks: { keys },
       cookies: { keys: ['test-cookie-key-not-secret'] },
       features: {
         clientCredentials: { enabled: true },
-        devInteractions: { enabled: false },
+        // The built-in login and consent pages: the device-flow tests sign in through them as a user would.
+        devInteractions: { enabled: options.deviceFlow !== undefined },
+        deviceFlow: { enabled: options.deviceFlow !== undefined },
         resourceIndicators: {
           enabled: true,
           // Entra names the resource in the scope (`https://graph.microsoft.com/.default`) and rejects a `resource`
@@ -155,10 +186,20 @@ export async function startTestOidcProvider(options: TestOidcProviderOptions): P
         },
       },
       extraTokenClaims: (_ctx, token) => {
-        const principal = token.clientId ? principals.get(token.clientId) : undefined;
+        // A signed-in user's token carries the user's claims; an app-only token its client's.
+        const id = token.accountId ?? token.clientId;
+        const principal = id ? principals.get(id) : undefined;
         return Promise.resolve(principal ? entraClaims(principal, issuer) : undefined);
       },
-      ttl: { ClientCredentials: ttl, AccessToken: ttl, Grant: ttl, Session: ttl, Interaction: ttl, IdToken: ttl },
+      findAccount: (_ctx, sub) =>
+        Promise.resolve(principals.has(sub) ? { accountId: sub, claims: () => Promise.resolve({ sub, tid: principals.get(sub)?.tid }) } : undefined),
+      // msal derives the device authorization endpoint from the token endpoint as Entra names it (`/devicecode`).
+      routes: { device_authorization: '/devicecode' },
+      // Refresh tokens for every client allowed the grant, without requiring the offline_access consent dance.
+      issueRefreshToken: (_ctx, client) => Promise.resolve(client.grantTypeAllowed('refresh_token')),
+      ttl: {
+        ClientCredentials: ttl, AccessToken: ttl, Grant: 3600, Session: 3600, Interaction: 600, IdToken: ttl, DeviceCode: 600, RefreshToken: 3600,
+      },
     };
     return new Provider(issuer, configuration);
   };
@@ -198,6 +239,23 @@ export async function startTestOidcProvider(options: TestOidcProviderOptions): P
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/**
+ * Test-only adaptation (Entra stand-in): msal polls the token endpoint with Entra's short grant type name
+ * `device_code`, which Entra accepts and a standards provider does not; rewrite it to the RFC 8628 name. oidc-provider
+ * reads an already-consumed request's body from `req.body`.
+ */
+function acceptEntraDeviceCodeGrantName(req: IncomingMessage, res: ServerResponse, next: RequestListener): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('error', () => res.destroy());
+  req.on('end', () => {
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    if (form.get('grant_type') === 'device_code') form.set('grant_type', 'urn:ietf:params:oauth:grant-type:device_code');
+    (req as IncomingMessage & { body?: string }).body = form.toString();
+    next(req, res);
+  });
 }
 
 function postForm(url: string, body: URLSearchParams, caPem: string): Promise<{ status: number; text: string }> {

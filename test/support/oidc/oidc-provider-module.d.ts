@@ -23,6 +23,8 @@ declare module 'oidc-provider' {
     redirect_uris?: string[];
     token_endpoint_auth_method?: string;
     id_token_signed_response_alg?: string;
+    application_type?: string;
+    jwks?: { keys: Record<string, unknown>[] };
   }
 
   export interface Configuration {
@@ -35,6 +37,7 @@ declare module 'oidc-provider' {
       introspection?: { enabled: boolean };
       revocation?: { enabled: boolean };
       devInteractions?: { enabled: boolean };
+      deviceFlow?: { enabled: boolean };
       resourceIndicators?: {
         enabled: boolean;
         defaultResource?: (ctx: unknown, client: unknown, oneOf?: string[]) => Promise<string | string[] | undefined>;
@@ -44,6 +47,9 @@ declare module 'oidc-provider' {
     };
     extraTokenClaims?: (ctx: unknown, token: IssuedToken) => Promise<Record<string, unknown> | undefined>;
     ttl?: Record<string, number | ((...args: unknown[]) => number)>;
+    routes?: Record<string, string>;
+    issueRefreshToken?: (ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: unknown) => Promise<boolean>;
+    clientAuthMethods?: string[];
     findAccount?: (ctx: unknown, sub: string) => Promise<undefined | { accountId: string; claims: () => Promise<Record<string, unknown>> }>;
   }
 

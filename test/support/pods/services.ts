@@ -1,0 +1,64 @@
+// A small stand-in for kube-proxy and cluster DNS: each Service gets a loopback address (127.0.0.10, .11, …) that
+// listens on the Service's ports and forwards to the local pods behind it, round robin; a hosts file maps the
+// Service's DNS names to that address (the pod runner mounts it as the pods' /etc/hosts).
+import type { V1Service } from '@kubernetes/client-node';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Endpoint { host: string; port: number }
+
+export class LocalServices {
+  readonly hostsFile: string;
+  private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly entries: string[] = [];
+  private nextAddress = 10;
+
+  constructor() {
+    this.hostsFile = join(mkdtempSync(join(tmpdir(), 'cc-hosts-')), 'hosts');
+    this.writeHosts();
+  }
+
+  /** Exposes the Service; `endpoints(targetPort)` returns where its pods listen now. */
+  async expose(service: V1Service, endpoints: (targetPort: string | number) => Endpoint[]): Promise<string> {
+    const address = `127.0.0.${this.nextAddress++}`;
+    const name = service.metadata?.name ?? '';
+    const namespace = service.metadata?.namespace ?? '';
+    for (const port of service.spec?.ports ?? []) {
+      let turn = 0;
+      const server = createServer((client) => {
+        const targets = endpoints(port.targetPort ?? port.port);
+        const target = targets[turn++ % Math.max(targets.length, 1)];
+        if (!target) {
+          client.destroy();
+          return;
+        }
+        const upstream = connect(target.port, target.host);
+        for (const socket of [client, upstream]) {
+          this.sockets.add(socket);
+          socket.on('close', () => this.sockets.delete(socket));
+          socket.on('error', () => { client.destroy(); upstream.destroy(); });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port.port, address, resolve));
+      this.servers.push(server);
+    }
+    this.entries.push(`${address} ${name}.${namespace}.svc.cluster.local ${name}.${namespace}.svc ${name}.${namespace}`);
+    this.writeHosts();
+    return address;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+
+  // Rewritten in place (same inode), so a hosts file already bind-mounted into a pod sees new Services.
+  private writeHosts(): void {
+    writeFileSync(this.hostsFile, `${readFileSync('/etc/hosts', 'utf8').trimEnd()}\n# ClusterConnect e2e Services\n${this.entries.join('\n')}\n`);
+  }
+}
