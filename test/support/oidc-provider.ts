@@ -193,6 +193,9 @@ export async function startTestOidcProvider(options: TestOidcProviderOptions): P
       },
       findAccount: (_ctx, sub) =>
         Promise.resolve(principals.has(sub) ? { accountId: sub, claims: () => Promise.resolve({ sub, tid: principals.get(sub)?.tid }) } : undefined),
+      // Entra stand-in: msal asks for Entra's `<resource>/.default` and `profile` scopes in device code and refresh
+      // requests, and oidc-provider refuses a refresh asking for scopes it never granted; so it knows them.
+      ...(options.deviceFlow ? { scopes: ['openid', 'offline_access', 'profile', ...[...resources].map((r) => `${r}/.default`)] } : {}),
       // msal derives the device authorization endpoint from the token endpoint as Entra names it (`/devicecode`).
       routes: { device_authorization: '/devicecode' },
       // Refresh tokens for every client allowed the grant, without requiring the offline_access consent dance.

@@ -3,12 +3,16 @@ import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../common/package-info.js';
 import { registerAuthProxyCommand } from './auth-proxy-command.js';
 import { ExitCode, exitCodeHelp } from './exit-codes.js';
+import { registerGetTokenCommand } from './get-token-command.js';
+import { registerLoginCommand } from './login-command.js';
 import { registerOperatorCommand } from './operator-command.js';
 
 /** One entry per role; each adds its subcommand (with its own --help) to the program. */
 const roleCommands: ((program: Command) => void)[] = [
   registerAuthProxyCommand,
   registerOperatorCommand,
+  registerLoginCommand,
+  registerGetTokenCommand,
 ];
 
 export function buildProgram(): Command {

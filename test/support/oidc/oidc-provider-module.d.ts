@@ -48,6 +48,7 @@ declare module 'oidc-provider' {
     extraTokenClaims?: (ctx: unknown, token: IssuedToken) => Promise<Record<string, unknown> | undefined>;
     ttl?: Record<string, number | ((...args: unknown[]) => number)>;
     routes?: Record<string, string>;
+    scopes?: string[];
     issueRefreshToken?: (ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: unknown) => Promise<boolean>;
     clientAuthMethods?: string[];
     findAccount?: (ctx: unknown, sub: string) => Promise<undefined | { accountId: string; claims: () => Promise<Record<string, unknown>> }>;

@@ -1,0 +1,106 @@
+// Merging our entries into a kubeconfig and taking them out again. Pure: documents in, documents out.
+// A merge returns an undo record (kept in the proxy process, no shared state file) so a later removal deletes only
+// what this merge wrote — and only if it is still what we wrote — puts back same-named entries it replaced, and
+// restores the previous current-context.
+import { isDeepStrictEqual } from 'node:util';
+import { LIST_KEYS } from './kubeconfig-document.js';
+import type { KubeconfigDocument, ListKey } from './kubeconfig-document.js';
+import type { KubeconfigEntries, NamedEntry } from './kubeconfig-entries.js';
+
+export interface MergeUndo {
+  contextName: string;
+  /** What we wrote, per list. */
+  written: Record<ListKey, NamedEntry>;
+  /** Same-named entries the merge replaced, put back on removal. */
+  replaced: Partial<Record<ListKey, NamedEntry>>;
+  /** current-context before the merge ('' or undefined: none). */
+  previousCurrentContext?: string;
+  setCurrentContext: boolean;
+}
+
+const ENTRY_KEY: Record<ListKey, 'cluster' | 'user' | 'context'> = { clusters: 'cluster', users: 'user', contexts: 'context' };
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function mergeEntries(doc: KubeconfigDocument, entries: KubeconfigEntries, options: { setCurrentContext?: boolean } = {}): { doc: KubeconfigDocument; undo: MergeUndo } {
+  const setCurrentContext = options.setCurrentContext ?? true;
+  const next = clone(doc);
+  next.apiVersion ??= 'v1';
+  next.kind ??= 'Config';
+  const written = {} as Record<ListKey, NamedEntry>;
+  const replaced: Partial<Record<ListKey, NamedEntry>> = {};
+  for (const key of LIST_KEYS) {
+    const entry = clone(entries[ENTRY_KEY[key]]);
+    const list = [...(next[key] ?? [])];
+    const index = list.findIndex((e) => e.name === entry.name);
+    if (index >= 0) {
+      replaced[key] = list[index];
+      list[index] = entry; // in place: the file's order stays as the user had it
+    } else {
+      list.push(entry);
+    }
+    next[key] = list;
+    written[key] = entry;
+  }
+  const previous = doc['current-context'];
+  if (setCurrentContext) next['current-context'] = entries.context.name;
+  return {
+    doc: next,
+    undo: { contextName: entries.context.name, written, replaced, ...(previous ? { previousCurrentContext: previous } : {}), setCurrentContext },
+  };
+}
+
+export interface RemoveOutcome {
+  doc: KubeconfigDocument;
+  /** Names taken out or put back; an entry someone changed since is left and not listed. */
+  removed: string[];
+  /** The context made current again, if ours was current. */
+  restoredCurrentContext?: string;
+  changed: boolean;
+}
+
+export function removeEntries(doc: KubeconfigDocument, undo: MergeUndo): RemoveOutcome {
+  const next = clone(doc);
+  const removed: string[] = [];
+  for (const key of LIST_KEYS) {
+    const ours = undo.written[key];
+    const list = [...(next[key] ?? [])];
+    const index = list.findIndex((e) => e.name === ours.name);
+    // Another process (a second proxy, the user) rewrote the entry since: it is theirs now.
+    if (index < 0 || !isDeepStrictEqual(list[index], ours)) continue;
+    const previous = undo.replaced[key];
+    if (previous) list[index] = clone(previous);
+    else list.splice(index, 1);
+    next[key] = list;
+    removed.push(`${key}/${ours.name}`);
+  }
+  let restoredCurrentContext: string | undefined;
+  if (undo.setCurrentContext && next['current-context'] === undo.contextName) {
+    const previous = undo.previousCurrentContext;
+    const stillThere = previous !== undefined && (next.contexts ?? []).some((c) => c.name === previous);
+    // Our own context name may have been current before too (a replaced entry, put back): keep it then.
+    if (previous === undo.contextName && stillThere) restoredCurrentContext = previous;
+    else if (stillThere && previous) {
+      next['current-context'] = previous;
+      restoredCurrentContext = previous;
+    } else if (!(next.contexts ?? []).some((c) => c.name === undo.contextName)) {
+      next['current-context'] = '';
+    }
+  }
+  const changed = !isDeepStrictEqual(next, doc);
+  return { doc: next, removed, ...(restoredCurrentContext ? { restoredCurrentContext } : {}), changed };
+}
+
+/** A kubeconfig with only these entries (`--file -`). */
+export function standaloneKubeconfig(entries: KubeconfigEntries): KubeconfigDocument {
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [entries.cluster],
+    users: [entries.user],
+    contexts: [entries.context],
+    'current-context': entries.context.name,
+  };
+}

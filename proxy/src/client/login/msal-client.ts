@@ -1,0 +1,116 @@
+// @azure/msal-node applications for a login target. msal keeps its own cache format; we hold its serialized form
+// inside our versioned envelope (a cache plugin bridges the two), so an msal upgrade that changes its format
+// breaks at most a re-login, never our file.
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ConfidentialClientApplication, LogLevel, ProtocolMode, PublicClientApplication } from '@azure/msal-node';
+import type { Configuration, ICachePlugin } from '@azure/msal-node';
+import { isEntraAuthority } from '../../authproxy/graph-app-token.js';
+import { authorityHttp, fetchDiscoveryDocument } from './authority-http.js';
+import type { LoginTarget } from './login-target.js';
+import type { LoginMethod } from './token-cache.js';
+
+/** msal's serialized cache for one session, read before and captured after each msal operation. */
+export class MsalCacheHolder {
+  constructor(public serialized: string | undefined) {}
+
+  plugin(): ICachePlugin {
+    return {
+      beforeCacheAccess: (context) => {
+        if (this.serialized) context.tokenCache.deserialize(this.serialized);
+        return Promise.resolve();
+      },
+      afterCacheAccess: (context) => {
+        if (context.cacheHasChanged) this.serialized = context.tokenCache.serialize();
+        return Promise.resolve();
+      },
+    };
+  }
+}
+
+export interface MsalSetup {
+  configuration: Configuration;
+  /** The discovery document used (non-Entra hosts), for the session to keep. */
+  authorityMetadata?: string;
+}
+
+/**
+ * Entra authorities are used as-is. Any other host (sovereign setups, an Entra stand-in) gets msal's OIDC protocol
+ * mode with the discovery document handed over: msal would otherwise look for Entra's instance-discovery endpoints.
+ */
+export async function msalConfiguration(target: LoginTarget, cache: MsalCacheHolder, knownMetadata?: string): Promise<MsalSetup> {
+  const http = await authorityHttp(target);
+  const auth: Configuration['auth'] = { clientId: target.clientId, authority: target.authority };
+  const configuration: Configuration = {
+    auth,
+    cache: { cachePlugin: cache.plugin() },
+    // msal logs PII only when asked; errors-only keeps its chatter off the terminal.
+    system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
+  };
+  let authorityMetadata: string | undefined;
+  if (!isEntraAuthority(target.authority)) {
+    authorityMetadata = knownMetadata ?? (await fetchDiscoveryDocument(target.authority, http.fetch));
+    auth.knownAuthorities = [new URL(target.authority).host];
+    auth.authorityMetadata = authorityMetadata;
+    configuration.system = { ...configuration.system, protocolMode: ProtocolMode.OIDC };
+  }
+  if (http.msalNetworkClient) configuration.system = { ...configuration.system, networkClient: http.msalNetworkClient };
+  return { configuration, ...(authorityMetadata ? { authorityMetadata } : {}) };
+}
+
+async function readCredentialFile(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${flag} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+}
+
+/** A PEM file holding the certificate and its private key (as `az login --service-principal --certificate` takes). */
+export function certificateCredential(pem: string, path: string): NonNullable<Configuration['auth']['clientCertificate']> {
+  const certificatePem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  const keyPem = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(pem)?.[0];
+  if (!certificatePem || !keyPem) throw new Error(`--certificate-file ${path} must hold a PEM certificate and its private key`);
+  let certificate: X509Certificate;
+  let privateKey: string;
+  try {
+    certificate = new X509Certificate(certificatePem);
+    // msal wants PKCS#8; accept PKCS#1/SEC1 files too.
+    privateKey = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem' }).toString();
+  } catch (error) {
+    throw new Error(`--certificate-file ${path} is not usable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (!certificate.checkPrivateKey(createPrivateKey(privateKey))) throw new Error(`--certificate-file ${path}: the private key does not match the certificate`);
+  return { thumbprintSha256: createHash('sha256').update(certificate.raw).digest('hex'), privateKey, x5c: certificatePem };
+}
+
+/** A confidential client for a service principal or a federated workload identity. */
+export async function confidentialClient(target: LoginTarget, method: Exclude<LoginMethod, { kind: 'device-code' }>, cache: MsalCacheHolder, knownMetadata?: string): Promise<{ app: ConfidentialClientApplication; authorityMetadata?: string }> {
+  const setup = await msalConfiguration(target, cache, knownMetadata);
+  const auth = setup.configuration.auth;
+  switch (method.kind) {
+    case 'client-secret': {
+      const secret = (await readCredentialFile(method.secretFile, '--client-secret-file')).trim();
+      if (!secret) throw new Error(`--client-secret-file ${method.secretFile} is empty`);
+      auth.clientSecret = secret;
+      break;
+    }
+    case 'certificate':
+      auth.clientCertificate = certificateCredential(await readCredentialFile(method.certificateFile, '--certificate-file'), method.certificateFile);
+      break;
+    case 'federated-token':
+      // Read on every acquisition: the CI runner or kubelet rotates the file, and an assertion is short-lived.
+      auth.clientAssertion = async () => {
+        const assertion = (await readCredentialFile(method.tokenFile, '--federated-token-file')).trim();
+        if (!assertion) throw new Error(`--federated-token-file ${method.tokenFile} is empty`);
+        return assertion;
+      };
+      break;
+  }
+  return { app: new ConfidentialClientApplication(setup.configuration), ...(setup.authorityMetadata ? { authorityMetadata: setup.authorityMetadata } : {}) };
+}
+
+export async function publicClient(target: LoginTarget, cache: MsalCacheHolder, knownMetadata?: string): Promise<{ app: PublicClientApplication; authorityMetadata?: string }> {
+  const setup = await msalConfiguration(target, cache, knownMetadata);
+  return { app: new PublicClientApplication(setup.configuration), ...(setup.authorityMetadata ? { authorityMetadata: setup.authorityMetadata } : {}) };
+}

@@ -1,0 +1,143 @@
+// The pure kubeconfig layer: entries for a cluster behind the local proxy, merge and undo, without files.
+import { expect } from 'chai';
+import { parseKubeconfig, KubeconfigInvalidError } from '../../../proxy/src/client/kubeconfig/kubeconfig-document.js';
+import { buildKubeconfigEntries, execCommandForThisCli } from '../../../proxy/src/client/kubeconfig/kubeconfig-entries.js';
+import type { KubeconfigEntries } from '../../../proxy/src/client/kubeconfig/kubeconfig-entries.js';
+import { mergeEntries, removeEntries, standaloneKubeconfig } from '../../../proxy/src/client/kubeconfig/kubeconfig-merge.js';
+import type { KubeconfigDocument } from '../../../proxy/src/client/kubeconfig/kubeconfig-document.js';
+
+const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+function entries(name = 'prod', port = 47011): KubeconfigEntries {
+  return buildKubeconfigEntries({
+    contextName: name,
+    port,
+    caPem: CA,
+    tlsServerName: 'kube-aad-proxy.clusterconnect-system.svc',
+    user: { kind: 'exec', command: '/usr/local/bin/clusterconnect', args: ['get-token', '--authority', 'https://id.example.com'] },
+  });
+}
+
+function existing(): KubeconfigDocument {
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: { colors: true },
+    clusters: [{ name: 'dev', cluster: { server: 'https://dev:6443' } }],
+    users: [{ name: 'dev-admin', user: { token: 'dev-token' } }],
+    contexts: [{ name: 'dev', context: { cluster: 'dev', user: 'dev-admin' } }],
+    'current-context': 'dev',
+  };
+}
+
+describe('kubeconfig entries', () => {
+  it('points at the local listener with the cluster CA and TLS server name; the user is the exec plugin', () => {
+    const { cluster, user, context } = entries();
+    expect(cluster).to.deep.equal({
+      name: 'prod',
+      cluster: { server: 'https://127.0.0.1:47011', 'certificate-authority-data': Buffer.from(CA).toString('base64'), 'tls-server-name': 'kube-aad-proxy.clusterconnect-system.svc' },
+    });
+    expect(user.name).to.equal('clusterconnect-prod');
+    expect((user.user as { exec: Record<string, unknown> }).exec).to.include({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      command: '/usr/local/bin/clusterconnect',
+      interactiveMode: 'IfAvailable',
+      provideClusterInfo: false,
+    });
+    expect(context).to.deep.equal({ name: 'prod', context: { cluster: 'prod', user: 'clusterconnect-prod' } });
+  });
+
+  it('puts a service-account token in the user entry with --token', () => {
+    const built = buildKubeconfigEntries({ contextName: 'c', port: 1, caPem: CA, user: { kind: 'token', token: 'sa-token' } });
+    expect(built.user.user).to.deep.equal({ token: 'sa-token' });
+    expect(built.cluster.cluster).to.not.have.property('tls-server-name');
+  });
+
+  it('rejects a port that is not a TCP port', () => {
+    expect(() => entries('x', 70000)).to.throw(RangeError);
+  });
+
+  it('calls back into this CLI by absolute path, or through node from a checkout', () => {
+    expect(execCommandForThisCli(['/usr/bin/node', '/opt/cc/dist/proxy/src/cli/main.js'], '/usr/bin/node')).to.deep.equal({ command: '/usr/bin/node', prefixArgs: ['/opt/cc/dist/proxy/src/cli/main.js'] });
+    expect(execCommandForThisCli(['/usr/bin/node', '/usr/local/bin/clusterconnect'], '/usr/bin/node')).to.deep.equal({ command: '/usr/local/bin/clusterconnect', prefixArgs: [] });
+  });
+});
+
+describe('kubeconfig merge', () => {
+  it('adds entries, sets current-context, leaves every other entry and key alone', () => {
+    const { doc } = mergeEntries(existing(), entries());
+    expect(doc['current-context']).to.equal('prod');
+    expect(doc.preferences).to.deep.equal({ colors: true });
+    expect(doc.clusters?.map((c) => c.name)).to.deep.equal(['dev', 'prod']);
+    expect(doc.users?.map((c) => c.name)).to.deep.equal(['dev-admin', 'clusterconnect-prod']);
+    expect(doc.contexts?.[0]).to.deep.equal(existing().contexts?.[0]);
+  });
+
+  it('replaces same-named entries in place', () => {
+    const before = existing();
+    before.clusters?.push({ name: 'prod', cluster: { server: 'https://old:6443' } });
+    before.clusters?.push({ name: 'zzz', cluster: { server: 'https://z:6443' } });
+    const { doc } = mergeEntries(before, entries());
+    expect(doc.clusters?.map((c) => c.name)).to.deep.equal(['dev', 'prod', 'zzz']);
+    expect((doc.clusters?.[1]?.cluster as { server: string }).server).to.equal('https://127.0.0.1:47011');
+  });
+
+  it('does not mutate its input', () => {
+    const before = existing();
+    mergeEntries(before, entries());
+    expect(before).to.deep.equal(existing());
+  });
+
+  it('remove restores the previous current-context and deletes only what it added', () => {
+    const { doc, undo } = mergeEntries(existing(), entries());
+    const removed = removeEntries(doc, undo);
+    expect(removed.doc).to.deep.equal(existing());
+    expect(removed.restoredCurrentContext).to.equal('dev');
+    expect(removed.removed).to.have.length(3);
+  });
+
+  it('remove puts back a same-named entry the merge replaced', () => {
+    const before = existing();
+    before.clusters?.push({ name: 'prod', cluster: { server: 'https://old:6443' } });
+    const { doc, undo } = mergeEntries(before, entries());
+    expect(removeEntries(doc, undo).doc.clusters).to.deep.equal(before.clusters);
+  });
+
+  it('remove leaves an entry another process rewrote since, and a current-context the user changed', () => {
+    const { doc, undo } = mergeEntries(existing(), entries());
+    const second = mergeEntries(doc, entries('prod', 47012)).doc; // a second proxy for the same name
+    second['current-context'] = 'dev';
+    const removed = removeEntries(second, undo);
+    expect(removed.doc.clusters?.find((c) => c.name === 'prod')).to.not.equal(undefined);
+    expect(removed.doc.users?.find((u) => u.name === 'clusterconnect-prod')).to.equal(undefined); // the user entry is identical: ours
+    expect(removed.doc['current-context']).to.equal('dev');
+    expect(removed.restoredCurrentContext).to.equal(undefined);
+  });
+
+  it('an empty or missing kubeconfig gets a complete one', () => {
+    const { doc, undo } = mergeEntries(parseKubeconfig('', 'f'), entries());
+    expect(doc).to.include({ apiVersion: 'v1', kind: 'Config', 'current-context': 'prod' });
+    expect(removeEntries(doc, undo).doc['current-context']).to.equal('');
+  });
+
+  it('standalone output holds only our entries', () => {
+    const doc = standaloneKubeconfig(entries());
+    expect(doc.clusters).to.have.length(1);
+    expect(doc['current-context']).to.equal('prod');
+  });
+});
+
+describe('kubeconfig parsing', () => {
+  for (const [text, reason] of [
+    ['clusters: [unclosed', /YAML/],
+    ['- a list', /top level/],
+    ['kind: Pod', /kind is "Pod"/],
+    ['clusters: {a: 1}', /clusters is not a list/],
+    ['users:\n- user: {}', /users\[0\] has no name/],
+    ['current-context: [a]', /current-context/],
+  ] as const) {
+    it(`refuses ${JSON.stringify(text)} with one clear error`, () => {
+      expect(() => parseKubeconfig(text, '/home/u/.kube/config')).to.throw(KubeconfigInvalidError, reason).with.property('message').that.matches(/^kubeconfig \/home\/u\/\.kube\/config is not valid .*left unchanged/);
+    });
+  }
+});
