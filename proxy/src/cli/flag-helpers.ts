@@ -1,0 +1,17 @@
+// Small helpers the role commands share: repeatable flags, and turning a validation error into commander's
+// one-line usage error (exit code 2) instead of a run-time failure.
+import type { Command } from 'commander';
+
+/** For repeatable flags: `--relay-url a --relay-url b` → ['a', 'b']. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Runs a flag parser; a thrown message becomes "error: <message>" and exit code 2. */
+export function parseFlags<T>(command: Command, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    command.error(`error: ${error instanceof Error ? error.message : String(error)}`, { exitCode: 2, code: 'clusterconnect.invalidFlag' });
+  }
+}
