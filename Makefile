@@ -35,10 +35,16 @@ lint: build ## eslint with typescript-eslint (type-aware)
 test-unit: build ## Unit tests (no cluster needed) with a coverage summary
 	c8 --reporter=text-summary --exclude 'dist/test/**' mocha --config test/unit/.mocharc.json
 
+test-integration: build ## Real processes on loopback: relay, agents, client proxy, TLS upstream (no cluster)
+	mocha --config test/integration/.mocharc.json
+
 test-e2e: build cluster-up ## End-to-end tests against the local control plane
 	mocha --config test/e2e/.mocharc.json
 
 ##@ Benchmarks (figures and ratios against a baseline measured in the same run; never pass/fail on time)
+bench-tunnel: build ## Tunnel vs a plain TCP pipe: throughput, 1 KB p50/p99, 1,000 streams, relay RSS per idle agent
+	node dist/test/bench/tunnel.js
+
 bench-authproxy: build cluster-up ## Added latency of kube-aad-proxy vs the apiserver (GET, LIST)
 	node dist/test/bench/authproxy.js
 
@@ -65,4 +71,4 @@ clean: cluster-down ## Remove build outputs and local state (the binary cache st
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z0-9_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
-.PHONY: demo test deps build lint test-unit test-e2e bench-authproxy image binaries cluster-up cluster-down cluster-status clean help
+.PHONY: demo test deps build lint test-unit test-integration test-e2e bench-tunnel bench-authproxy image binaries cluster-up cluster-down cluster-status clean help

@@ -35,6 +35,7 @@ phase "npm ci" make --no-print-directory deps
 phase "build (tsc)" make --no-print-directory build
 phase "lint (eslint)" make --no-print-directory lint
 phase "unit tests" make --no-print-directory test-unit
+phase "integration tests" make --no-print-directory test-integration
 phase "Go-built binaries" test/cluster/build-binaries.sh
 trap 'rc=$?; stop_cluster || rc=1; summary $rc' EXIT
 phase "cluster up" test/cluster/cluster.sh up

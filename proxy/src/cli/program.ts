@@ -1,16 +1,22 @@
 // Builds the `clusterconnect` command line. Each role adds its subcommand here as it lands.
 import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../common/package-info.js';
+import { registerAgentCommand } from './agent-command.js';
 import { registerAuthProxyCommand } from './auth-proxy-command.js';
 import { ExitCode, exitCodeHelp } from './exit-codes.js';
 import { registerGetTokenCommand } from './get-token-command.js';
 import { registerLoginCommand } from './login-command.js';
 import { registerOperatorCommand } from './operator-command.js';
+import { registerProxyCommand } from './proxy-command.js';
+import { registerRelayCommand } from './relay-command.js';
 
 /** One entry per role; each adds its subcommand (with its own --help) to the program. */
 const roleCommands: ((program: Command) => void)[] = [
   registerAuthProxyCommand,
   registerOperatorCommand,
+  registerRelayCommand,
+  registerAgentCommand,
+  registerProxyCommand,
   registerLoginCommand,
   registerGetTokenCommand,
 ];

@@ -11,6 +11,17 @@ export const tunnelWebSocketOptions = {
   perMessageDeflate: false,
 } as const;
 
+/**
+ * Client-side masking key: all zeros, which `ws` recognises and then skips the per-byte XOR on both ends.
+ * Masking exists so a browser page cannot make a client send bytes an intercepting proxy would mistake for HTTP
+ * (cache poisoning). Our dialers are not browsers, the payload is mostly kubectl's TLS ciphertext, and the relay
+ * is reached over wss (or through CONNECT), where no intermediary reads frames. The XOR was a large share of the
+ * CPU each byte costs in the agent, the client proxy and the relay.
+ */
+export function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 export interface WebSocketTransportOptions {
   /** `onDrain` fires once bufferedAmount falls to this after the session found it high. */
   lowWaterMark?: number;

@@ -1,0 +1,29 @@
+// The relay's Prometheus metrics. Labels are low-cardinality on purpose (no cluster names: a relay may serve
+// thousands of clusters).
+import { Counter, Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+export interface RelayMetrics {
+  streamsOpen: Gauge;
+  streamsTotal: Counter<'result'>;
+  bytes: Counter<'direction'>;
+  agentConnections: Gauge;
+  clientSessions: Gauge;
+  errors: Counter<'reason'>;
+}
+
+export function createRelayMetrics(registry: Registry): RelayMetrics {
+  return {
+    streamsOpen: new Gauge({ name: 'clusterconnect_relay_streams_open', help: 'Client streams currently paired with an agent stream', registers: [registry] }),
+    streamsTotal: new Counter({ name: 'clusterconnect_relay_streams_total', help: 'Client stream opens by result (accepted, rejected)', labelNames: ['result'], registers: [registry] }),
+    bytes: new Counter({
+      name: 'clusterconnect_relay_stream_bytes_total',
+      help: 'Payload bytes relayed, by direction (client_to_agent, agent_to_client)',
+      labelNames: ['direction'],
+      registers: [registry],
+    }),
+    agentConnections: new Gauge({ name: 'clusterconnect_relay_agent_connections', help: 'Agent WebSocket sessions currently connected', registers: [registry] }),
+    clientSessions: new Gauge({ name: 'clusterconnect_relay_client_sessions', help: 'Client WebSocket sessions currently connected', registers: [registry] }),
+    errors: new Counter({ name: 'clusterconnect_relay_errors_total', help: 'Refused connections and streams, by reason', labelNames: ['reason'], registers: [registry] }),
+  };
+}

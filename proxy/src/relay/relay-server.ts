@@ -1,0 +1,152 @@
+// `clusterconnect relay`: one TLS port for agents, clients and the small HTTP API, and an ops port for health and
+// metrics. All state is the live connections (agent-registry.ts); a restart loses nothing the agents don't resend.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer } from 'ws';
+import { createLogger } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
+import { createRegistry, startOpsServer } from '../common/ops-server.js';
+import type { OpsServer } from '../common/ops-server.js';
+import { createHttpsFetch } from '../authproxy/https-fetch.js';
+import { createOidcVerifier } from '../authproxy/oidc-verifier.js';
+import { TUNNEL_SUBPROTOCOL } from '../tunnel/frame.js';
+import { tunnelWebSocketOptions } from '../tunnel/ws-transport.js';
+import { AgentRegistry } from './agent-registry.js';
+import { createClientAuthenticator } from './credentials/client-authenticator.js';
+import { loadPublicKey } from './credentials/key-files.js';
+import { createRelayTokenVerifier } from './credentials/verify-relay-token.js';
+import { enforceHandshakeDeadline } from './handshake-deadline.js';
+import { handleApiRequest } from './http-api.js';
+import type { RelayConfig } from './relay-config.js';
+import type { RelayContext } from './relay-context.js';
+import { createRelayMetrics } from './relay-metrics.js';
+import { createUpgradeHandler } from './upgrade-handler.js';
+
+export interface RelayHandle {
+  /** ws(s)://host:port of the tunnel port. */
+  url: string;
+  opsUrl: string;
+  context: RelayContext;
+  /** GOAWAY to every session, wait for paired streams to finish (bounded by drainTimeoutMs), then close. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function warnInsecure(config: RelayConfig, logger: Logger): void {
+  if (config.insecure) {
+    logger.warn('INSECURE: serving plain ws:// without TLS. Tokens and tunnel frames cross the network in clear text. Use this only on loopback for tests.');
+  }
+  if (config.clientAuth === 'none') {
+    logger.warn('INSECURE: --client-auth none lets ANYONE who can reach this relay open streams to every connected cluster. Use this only for the local demo.');
+  }
+}
+
+function oidcVerifiers(config: RelayConfig) {
+  return config.oidcIssuers.map((issuer) =>
+    createOidcVerifier({
+      issuerURL: issuer.issuerUrl,
+      audience: issuer.audience,
+      usernameClaim: issuer.usernameClaim ?? 'sub',
+      extraClaims: {},
+      algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+      ...(issuer.caPem ? { fetch: createHttpsFetch({ ca: issuer.caPem }) } : {}),
+    }),
+  );
+}
+
+export async function startRelay(config: RelayConfig, logger: Logger = createLogger('relay')): Promise<RelayHandle> {
+  if (!config.insecure && !config.tls) throw new Error('the relay needs --tls-cert-file and --tls-key-file (or --insecure for loopback tests)');
+  warnInsecure(config, logger);
+  const publicKey = await loadPublicKey(config.publicKeyFile);
+  const registryMetrics = createRegistry('clusterconnect_relay_');
+  const metrics = createRelayMetrics(registryMetrics);
+  const relayTokens = createRelayTokenVerifier({ publicKey });
+  let draining = false;
+  const context: RelayContext = {
+    registry: new AgentRegistry(),
+    relayTokens,
+    clients: createClientAuthenticator({ mode: config.clientAuth, relayTokens, oidcIssuers: oidcVerifiers(config) }),
+    metrics,
+    logger,
+    relayName: config.relayName,
+    sessions: new Set(),
+    draining: () => draining,
+  };
+
+  const serverOptions: http.ServerOptions = {
+    // A peer that never finishes its request headers is dropped; Node checks every connectionsCheckingInterval.
+    headersTimeout: config.handshakeTimeoutMs,
+    requestTimeout: config.handshakeTimeoutMs * 2,
+    connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs),
+    maxHeaderSize: 32 * 1024,
+  };
+  const server = config.insecure
+    ? http.createServer(serverOptions)
+    : https.createServer({ ...serverOptions, cert: config.tls?.certPem, key: config.tls?.keyPem, handshakeTimeout: config.handshakeTimeoutMs, minVersion: 'TLSv1.2' });
+  const wss = new WebSocketServer({
+    noServer: true,
+    ...tunnelWebSocketOptions,
+    handleProtocols: (offered) => (offered.has(TUNNEL_SUBPROTOCOL) ? TUNNEL_SUBPROTOCOL : false),
+  });
+  enforceHandshakeDeadline(server, !config.insecure, config.handshakeTimeoutMs, logger, () => metrics.errors.inc({ reason: 'handshake_timeout' }));
+  server.on('request', (req, res) => void handleApiRequest(context, req, res));
+  server.on('upgrade', createUpgradeHandler(context, wss));
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    metrics.errors.inc({ reason: 'tls_handshake' });
+    logger.info('TLS handshake failed; connection closed', { remote: socket.remoteAddress, reason: error.code ?? error.message });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    metrics.errors.inc({ reason: 'bad_request' });
+    logger.info('malformed or slow HTTP request; connection closed', { remote: (socket as { remoteAddress?: string }).remoteAddress, reason: error.code ?? error.message });
+    if (socket.destroyed) return;
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    // end() alone leaves a timed-out connection open (Node's parser still holds it); destroy once the reply is out.
+    socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${config.listenPort} on ${config.listenHost} is in use; pass another --listen address`) : error),
+    );
+    server.listen(config.listenPort, config.listenHost, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  const url = `${config.insecure ? 'ws' : 'wss'}://${host}:${address.port}`;
+
+  let ops: OpsServer;
+  try {
+    ops = await startOpsServer({ host: config.opsHost, port: config.opsPort, registry: registryMetrics, notReadyReason: () => (draining ? 'draining' : undefined) });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  logger.info('relay listening', { url, opsUrl: ops.url, relay: config.relayName, clientAuth: config.clientAuth, oidcIssuers: config.oidcIssuers.map((i) => i.issuerUrl) });
+
+  const closeAll = async () => {
+    for (const session of context.sessions) session.close('relay shutting down');
+    for (const client of wss.clients) client.terminate();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await ops.close();
+  };
+
+  return {
+    url,
+    opsUrl: ops.url,
+    context,
+    async drain() {
+      draining = true;
+      server.close();
+      for (const session of context.sessions) session.goAway('relay shutting down');
+      const deadline = Date.now() + config.drainTimeoutMs;
+      while (Date.now() < deadline && [...context.sessions].some((s) => s.streamCount > 0)) await new Promise((resolve) => setTimeout(resolve, 100));
+      const left = [...context.sessions].reduce((sum, s) => sum + s.streamCount, 0);
+      if (left > 0) logger.warn('drain timeout reached; closing streams still open', { streams: left });
+      await closeAll();
+    },
+    close: closeAll,
+  };
+}

@@ -1,0 +1,31 @@
+// The relay's URL space, parsed in one place so the HTTP API and the upgrade handler agree on it.
+import { isValidClusterName } from './cluster-name.js';
+
+export type RelayRoute =
+  | { kind: 'agent-connect' }
+  | { kind: 'client-connect'; cluster: string }
+  | { kind: 'list-clusters' }
+  | { kind: 'cluster-info'; cluster: string }
+  | { kind: 'bad-cluster-name'; name: string }
+  | { kind: 'unknown' };
+
+export function parseRoute(rawUrl: string | undefined): RelayRoute {
+  let path: string;
+  try {
+    path = new URL(rawUrl ?? '/', 'http://relay').pathname;
+  } catch {
+    return { kind: 'unknown' };
+  }
+  if (path === '/v1/agent/connect') return { kind: 'agent-connect' };
+  if (path === '/v1/clusters' || path === '/v1/clusters/') return { kind: 'list-clusters' };
+  const match = /^\/v1\/clusters\/([^/]+)(\/connect)?$/.exec(path);
+  if (!match) return { kind: 'unknown' };
+  let name: string;
+  try {
+    name = decodeURIComponent(match[1] ?? '');
+  } catch {
+    return { kind: 'unknown' };
+  }
+  if (!isValidClusterName(name)) return { kind: 'bad-cluster-name', name: name.slice(0, 80) };
+  return match[2] ? { kind: 'client-connect', cluster: name } : { kind: 'cluster-info', cluster: name };
+}

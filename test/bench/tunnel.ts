@@ -1,0 +1,224 @@
+// Tunnel benchmark (not a timed test): relay, agent and client proxy as real processes on loopback, compared in
+// the same run with a plain Node TCP pipe (one forwarding process). Writes bench/results/tunnel.json and prints a
+// table. Run: npm run build && node dist/test/bench/tunnel.js
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { repoPath } from '../support/repo.js';
+import { freePort, startRole } from '../support/role-process.js';
+import type { RoleProcess } from '../support/role-process.js';
+import { makeWorkspace } from '../integration/fixture.js';
+import { testCaPem } from '../unit/relay/fixtures.js';
+
+const THROUGHPUT_BYTES = Number(process.env.BENCH_BYTES ?? 256 * 1024 * 1024);
+const REQUEST_SIZE = 1024;
+const SEQUENTIAL_REQUESTS = 2000;
+const CONCURRENT_STREAMS = 64;
+const REQUESTS_PER_CONCURRENT_STREAM = 100;
+const MANY_STREAMS = 1000;
+const IDLE_AGENTS = Number(process.env.BENCH_IDLE_AGENTS ?? 1000);
+
+async function echoServer(): Promise<net.Server> {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    socket.pipe(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+/** The baseline: a separate Node process that pipes each connection to the upstream. */
+async function pipeProcess(listenPort: number, upstreamPort: number): Promise<ReturnType<typeof spawn>> {
+  const script = `const net=require('net');net.createServer({allowHalfOpen:true},c=>{c.setNoDelay(true);const u=net.connect(${upstreamPort},'127.0.0.1');u.setNoDelay(true);c.pipe(u);u.pipe(c);c.on('error',()=>u.destroy());u.on('error',()=>c.destroy());}).listen(${listenPort},'127.0.0.1',()=>console.log('ready'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout, 'data');
+  return child;
+}
+
+async function connect(port: number): Promise<net.Socket> {
+  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  socket.setNoDelay(true);
+  await once(socket, 'connect');
+  return socket;
+}
+
+async function throughput(port: number): Promise<number> {
+  const socket = await connect(port);
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  let received = 0;
+  const start = performance.now();
+  const done = new Promise<void>((resolve) => {
+    socket.on('data', (data: Buffer) => {
+      received += data.length;
+      if (received >= THROUGHPUT_BYTES) resolve();
+    });
+  });
+  let sent = 0;
+  while (sent < THROUGHPUT_BYTES) {
+    sent += chunk.length;
+    if (!socket.write(chunk)) await once(socket, 'drain');
+  }
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  socket.destroy();
+  return THROUGHPUT_BYTES / seconds / 1e6;
+}
+
+/** Sequential 1 KB request/response round trips on one connection; returns each latency in ms. */
+async function roundTrips(port: number, count: number): Promise<number[]> {
+  const socket = await connect(port);
+  const request = Buffer.alloc(REQUEST_SIZE, 1);
+  const latencies: number[] = [];
+  let pending = 0;
+  let wake: (() => void) | undefined;
+  let fail: ((error: Error) => void) | undefined;
+  socket.on('data', (data: Buffer) => {
+    pending -= data.length;
+    if (pending <= 0) wake?.();
+  });
+  // A refused stream (no agent yet) arrives as a reset: fail instead of waiting forever.
+  socket.on('error', (error) => fail?.(error));
+  socket.on('close', () => fail?.(new Error('connection closed')));
+  for (let i = 0; i < count; i++) {
+    pending = REQUEST_SIZE;
+    const start = performance.now();
+    const answered = new Promise<void>((resolve, reject) => {
+      wake = resolve;
+      fail = reject;
+    });
+    socket.write(request);
+    await answered;
+    latencies.push(performance.now() - start);
+  }
+  socket.destroy();
+  return latencies;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function latency(port: number, streams: number, perStream: number) {
+  const all = (await Promise.all(Array.from({ length: streams }, () => roundTrips(port, perStream)))).flat();
+  return { p50: percentile(all, 50), p99: percentile(all, 99) };
+}
+
+async function manyStreams(port: number): Promise<{ ok: number; seconds: number }> {
+  const start = performance.now();
+  const sockets = await Promise.all(Array.from({ length: MANY_STREAMS }, () => connect(port)));
+  const results = await Promise.all(sockets.map(async (socket) => {
+    socket.on('error', () => undefined);
+    const answer = new Promise<boolean>((resolve) => {
+      let got = 0;
+      socket.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= REQUEST_SIZE) resolve(true);
+      });
+      socket.on('close', () => resolve(got >= REQUEST_SIZE));
+    });
+    socket.write(Buffer.alloc(REQUEST_SIZE, 2));
+    return answer;
+  }));
+  const seconds = (performance.now() - start) / 1000;
+  for (const socket of sockets) socket.destroy();
+  return { ok: results.filter(Boolean).length, seconds };
+}
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function idleAgentMemory(ws: Awaited<ReturnType<typeof makeWorkspace>>): Promise<{ agents: number; rssBefore: number; rssAfter: number; perAgentKiB: number }> {
+  const port = await freePort();
+  const relay = startRole('relay-idle', ['relay', '--listen', `127.0.0.1:${port}`, '--insecure', '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0'], { env: { LOG_LEVEL: 'warn' } });
+  try {
+    // LOG_LEVEL=warn hides "relay listening"; the INSECURE warning comes right before it.
+    await relay.waitForLog('INSECURE');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const clusters = 100;
+    for (let i = 0; i < clusters; i++) writeFileSync(join(ws.dir, `bench-${i}.token`), await ws.keys.token('agent', `bench-${i}`));
+    writeFileSync(join(ws.dir, 'upstream-ca.pem'), await testCaPem());
+    const rssBefore = rssBytes(relay.child.pid ?? 0);
+    const agents = spawn(process.execPath, [repoPath('dist/test/bench/idle-agents.js'), `ws://127.0.0.1:${port}`, ws.dir, String(IDLE_AGENTS), String(clusters)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await once(agents.stdout, 'data');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const rssAfter = rssBytes(relay.child.pid ?? 0);
+    agents.kill('SIGKILL');
+    return { agents: IDLE_AGENTS, rssBefore, rssAfter, perAgentKiB: (rssAfter - rssBefore) / IDLE_AGENTS / 1024 };
+  } finally {
+    await relay.stop('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  const upstream = await echoServer();
+  const upstreamPort = (upstream.address() as AddressInfo).port;
+  const ws = await makeWorkspace(await testCaPem());
+  const [pipePort, relayPort, proxyPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const pipe = await pipeProcess(pipePort, upstreamPort);
+  const processes: RoleProcess[] = [];
+  try {
+    const quiet = { LOG_LEVEL: 'warn' };
+    const relay = startRole('relay', ['relay', '--listen', `127.0.0.1:${relayPort}`, '--insecure', '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0'], { env: quiet });
+    processes.push(relay);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const agentToken = await ws.keys.tokenFile('agent', 'bench');
+    const clientToken = await ws.keys.tokenFile('client', 'bench');
+    const relayUrl = `ws://127.0.0.1:${relayPort}`;
+    const agent = startRole('agent', ['agent', '--cluster-name=bench', `--relay-url=${relayUrl}`, `--relay-token-file=${agentToken}`, `--upstream=127.0.0.1:${upstreamPort}`, `--upstream-ca-file=${ws.upstreamCaFile}`, '--upstream-server-name=localhost', '--ops-host=127.0.0.1', '--ops-port=0', '--insecure'], { env: quiet });
+    const proxy = startRole('proxy', ['proxy', '-n', 'bench', '--relay', relayUrl, '--port', String(proxyPort), '--relay-token-file', clientToken, '--insecure'], { env: quiet });
+    processes.push(agent, proxy);
+    await proxy.waitForLog('Press Ctrl+C');
+    // Wait until a round trip works through the whole chain.
+    for (;;) {
+      const ok = await roundTrips(proxyPort, 1).then(() => true, () => false);
+      if (ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+      note: 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
+      throughputMBps: { pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) },
+      latency1: { pipe: await latency(pipePort, 1, SEQUENTIAL_REQUESTS), tunnel: await latency(proxyPort, 1, SEQUENTIAL_REQUESTS) },
+      latency64: { pipe: await latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM), tunnel: await latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM) },
+      concurrentStreams: { pipe: await manyStreams(pipePort), tunnel: await manyStreams(proxyPort) },
+      idleAgents: await idleAgentMemory(ws),
+    };
+    mkdirSync(repoPath('bench/results'), { recursive: true });
+    writeFileSync(repoPath('bench/results/tunnel.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+    const f = (n: number, digits = 2) => n.toFixed(digits);
+    const rows: [string, string, string, string, string][] = [
+      ['single-stream throughput (MB/s, echo)', f(results.throughputMBps.pipe, 0), f(results.throughputMBps.tunnel, 0), `${f((results.throughputMBps.tunnel / results.throughputMBps.pipe) * 100, 0)} %`, '>= 50 %'],
+      ['1 KB req/resp p50, 1 stream (ms)', f(results.latency1.pipe.p50, 3), f(results.latency1.tunnel.p50, 3), `+${f(results.latency1.tunnel.p50 - results.latency1.pipe.p50, 3)} ms`, '<= +0.5 ms'],
+      ['1 KB req/resp p99, 1 stream (ms)', f(results.latency1.pipe.p99, 3), f(results.latency1.tunnel.p99, 3), `x${f(results.latency1.tunnel.p99 / results.latency1.pipe.p99)}`, ''],
+      ['1 KB req/resp p50, 64 streams (ms)', f(results.latency64.pipe.p50, 3), f(results.latency64.tunnel.p50, 3), `+${f(results.latency64.tunnel.p50 - results.latency64.pipe.p50, 3)} ms`, '<= +0.5 ms'],
+      ['1 KB req/resp p99, 64 streams (ms)', f(results.latency64.pipe.p99, 3), f(results.latency64.tunnel.p99, 3), `x${f(results.latency64.tunnel.p99 / results.latency64.pipe.p99)}`, ''],
+      [`${MANY_STREAMS} concurrent streams (ok / s)`, `${results.concurrentStreams.pipe.ok} / ${f(results.concurrentStreams.pipe.seconds)}`, `${results.concurrentStreams.tunnel.ok} / ${f(results.concurrentStreams.tunnel.seconds)}`, '', `all ${MANY_STREAMS}`],
+      [`relay RSS per idle agent (${results.idleAgents.agents} agents)`, '', `${f(results.idleAgents.perAgentKiB, 1)} KiB`, '', '<= 50 KB'],
+    ];
+    const widths = [44, 14, 14, 12, 12];
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 10)).join(' ');
+    console.log(line(['measure', 'TCP pipe', 'tunnel', 'ratio', 'target']));
+    for (const row of rows) console.log(line(row));
+    console.log(`\nwrote ${repoPath('bench/results/tunnel.json')}`);
+  } finally {
+    pipe.kill('SIGKILL');
+    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    upstream.close();
+  }
+}
+
+await main();
+process.exit(0);

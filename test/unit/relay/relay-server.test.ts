@@ -1,0 +1,139 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import net from 'node:net';
+import { dialRelay, RelayDialError } from '../../../proxy/src/common/relay-dial.js';
+import { CLUSTER_INFO_HEADER, encodeClusterInfoHeader } from '../../../proxy/src/relay/cluster-info.js';
+import type { TunnelSession } from '../../../proxy/src/tunnel/session.js';
+import { captureLogger, quiet, readAll, streamError } from '../tunnel/helpers.js';
+import { clusterInfo, makeKeys, startTestRelay, testCaPem } from './fixtures.js';
+import type { TestKeys, TestRelay } from './fixtures.js';
+
+describe('relay server (in process, loopback)', () => {
+  let keys: TestKeys;
+  let relay: TestRelay;
+  let pem: string;
+  const sessions: TunnelSession[] = [];
+
+  before(async () => {
+    keys = await makeKeys();
+    pem = await testCaPem();
+  });
+  beforeEach(async () => {
+    relay = await startTestRelay(keys);
+  });
+  afterEach(async () => {
+    for (const session of sessions.splice(0)) session.close('test done');
+    await relay.handle.close();
+  });
+
+  const logger = captureLogger().logger;
+  const dialAgent = async (cluster: string, token?: string, announced = cluster) => {
+    const session = await dialRelay({
+      url: new URL(`${relay.handle.url}/v1/agent/connect`),
+      token: token ?? (await keys.token('agent', cluster)),
+      headers: { [CLUSTER_INFO_HEADER]: encodeClusterInfoHeader(clusterInfo(announced, pem)) },
+      logger,
+    });
+    sessions.push(session);
+    return session;
+  };
+  const dialClient = async (cluster: string, token?: string) => {
+    const session = await dialRelay({ url: new URL(`${relay.handle.url}/v1/clusters/${cluster}/connect`), token: token ?? (await keys.token('client', cluster)), logger });
+    sessions.push(session);
+    return session;
+  };
+  const dialError = (promise: Promise<unknown>) =>
+    promise.then(
+      () => expect.fail('connected'),
+      (error: unknown) => {
+        expect(error).to.be.instanceOf(RelayDialError);
+        return error as RelayDialError;
+      },
+    );
+  const get = async (path: string, token: string) => {
+    const response = await fetch(`${relay.handle.url.replace('ws', 'http')}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('pairs a client stream with an agent of its cluster', async () => {
+    const agent = await dialAgent('c1');
+    agent.on('stream', (stream) => {
+      quiet(stream).accept();
+      stream.pipe(stream);
+    });
+    const client = await dialClient('c1');
+    const stream = quiet(client.openStream('c1'));
+    stream.end('ping');
+    expect((await readAll(stream)).toString()).to.equal('ping');
+  });
+
+  it('serves the announced connection info and the cluster list to authenticated clients', async () => {
+    await dialAgent('c1');
+    await dialAgent('c1');
+    const token = await keys.token('client', 'c1');
+    const info = await get('/v1/clusters/c1', token);
+    expect(info.status).to.equal(200);
+    expect(info.body).to.include({ cluster: 'c1', caBundlePem: pem, tlsServerName: 'kube-aad-proxy.clusterconnect.svc', agents: 2, relay: 'relay-test' });
+    const list = await get('/v1/clusters', token);
+    expect(list.body.clusters).to.have.length(1);
+    expect((list.body.clusters as { name: string; agents: number }[])[0]).to.include({ name: 'c1', agents: 2 });
+    const none = await get('/v1/clusters/c1', 'x.y.z');
+    expect(none.status).to.equal(401);
+  });
+
+  it('says no agent is connected, and since when', async () => {
+    const agent = await dialAgent('c1');
+    const gone = once(agent, 'close');
+    agent.close('bye');
+    await gone;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const info = await get('/v1/clusters/c1', await keys.token('client', 'c1'));
+    expect(info.status).to.equal(404);
+    expect((info.body.error as { message: string }).message).to.match(/^no agent is connected for cluster c1 at relay relay-test \(last seen \d{4}-/);
+    const client = await dialClient('c1');
+    const error = await streamError(client.openStream('c1'));
+    expect(error.message).to.match(/^no agent is connected for cluster c1 at relay relay-test \(last seen /);
+  });
+
+  it('refuses a client token scoped to another cluster with a 403 naming both', async () => {
+    const error = await dialError(dialClient('beta', await keys.token('client', 'alpha')));
+    expect(error.status).to.equal(403);
+    expect(error.message).to.contain('client token is for cluster "alpha", not for cluster "beta"');
+  });
+
+  it('refuses an expired agent token saying which token and why, and logs no token', async () => {
+    const expired = await keys.token('agent', 'c1', 60, () => new Date(Date.now() - 7_200_000));
+    const error = await dialError(dialAgent('c1', expired));
+    expect(error.status).to.equal(401);
+    expect(error.message).to.match(/agent token rejected: it expired at /);
+    const logs = relay.log.lines.join('');
+    expect(logs).to.contain('agent token rejected');
+    expect(logs).not.to.contain(expired.split('.')[2]);
+  });
+
+  it('refuses an agent announcing another cluster than its token names', async () => {
+    const error = await dialError(dialAgent('c1', await keys.token('agent', 'c1'), 'c2'));
+    expect(error.status).to.equal(403);
+    expect(error.message).to.contain('agent token is for cluster "c1", but the agent announces cluster "c2"');
+  });
+
+  it('drops a peer that never finishes its request, logs why, and keeps serving others', async function () {
+    this.timeout(10_000);
+    const port = Number(new URL(relay.handle.url).port);
+    const slow = net.connect(port, '127.0.0.1');
+    slow.on('error', () => undefined);
+    slow.write('GET /v1/agent/connect HTTP/1.1\r\nHost: x\r\n');
+    const agent = await dialAgent('c1');
+    await once(slow, 'close');
+    expect(agent.closed).to.equal(false);
+    expect(relay.log.lines.join('')).to.contain('peer sent no complete request in time; connection closed');
+  });
+
+  it('drain sends GOAWAY: the agent session reports it, and the relay refuses new peers', async () => {
+    const agent = await dialAgent('c1');
+    const goaway = once(agent, 'goaway');
+    const drained = relay.handle.drain();
+    await goaway;
+    await drained;
+  });
+});
