@@ -2,7 +2,9 @@
 // with the real commander definitions, so a renamed flag fails here instead of in a crash-looping pod.
 import { expect } from 'chai';
 import type { Command } from 'commander';
+import { agentDeployment, heartbeatLeaseLabels } from '../../../operator/src/desired/agent.js';
 import { authModes, authProxyDeployment } from '../../../operator/src/desired/auth-proxy.js';
+import { parseAuthModes, parseLabels, parsePort, parseRelayUrl } from '../../../proxy/src/agent/agent-config.js';
 import { buildProgram } from '../../../proxy/src/cli/program.js';
 import { authProxyConfigFromFlags } from '../../../proxy/src/cli/auth-proxy-command.js';
 import { sampleClusterConnect } from './fixtures.js';
@@ -38,5 +40,20 @@ describe('operator ↔ roles: the command lines the operator writes', () => {
     expect(config.serviceAccountTokens).to.equal(false);
     expect(config.oidc[0]).to.deep.include({ issuerURL: 'https://login.example.com/t/v2.0', usernameClaim: 'upn', usernamePrefix: 'aad:', allowedTenants: ['t1'] });
     expect(authModes(cc)).to.deep.equal(['oidc']);
+  });
+
+  it('the agent accepts every flag the operator writes, with values its parsers take', async () => {
+    const cc = sampleClusterConnect({ relay: { url: 'ws://127.0.0.1:9000', allowInsecure: true, credentialsSecretRef: { name: 'r' }, caBundle: 'PEM' } });
+    const args = agentDeployment(cc, { image: 'x' }).spec!.template.spec!.containers[0]!.args!;
+    const flags = (await parseRoleArgs(args)) as Record<string, string | string[] | boolean>;
+    expect(flags.clusterName).to.equal('prod-west');
+    expect(parseRelayUrl((flags.relayUrl as string[])[0]!, flags.insecure === true).href).to.equal('ws://127.0.0.1:9000/');
+    expect(flags.upstream).to.equal('prod-kube-aad-proxy.clusterconnect.svc:443');
+    expect(flags.relayCaFile).to.equal('/var/run/clusterconnect/relay-ca/ca.crt');
+    expect(parseAuthModes(flags.authModes as string)).to.deep.equal(authModes(cc));
+    expect(parseLabels(flags.heartbeatLeaseLabels as string, '--heartbeat-lease-labels')).to.deep.equal(heartbeatLeaseLabels(cc));
+    expect(parsePort(flags.opsPort as string, '--ops-port', 0)).to.equal(8081);
+    // Kubernetes expands these from the pod's env (POD_NAME, POD_NAMESPACE) before the agent sees them.
+    expect(flags.heartbeatLeaseName).to.equal('$(POD_NAME)');
   });
 });
