@@ -1,14 +1,13 @@
-// The clusterconnect-agent: a ServiceAccount, a Role to renew its heartbeat Lease, and a Deployment that only dials
+// The clusterconnect-agent: a ServiceAccount, a RoleBinding to renew its heartbeat Lease, and a Deployment that only dials
 // out (no Service). The agent announces kube-aad-proxy's CA and server name to the relay, so clients can pin them.
 import type { V1ClusterRole, V1ConfigMap, V1Deployment, V1EnvVar, V1RoleBinding, V1ServiceAccount, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ClusterConnect } from '../api/clusterconnect.js';
-import { LABEL_COMPONENT, LABEL_INSTANCE, childLabels } from '../api/labels.js';
+import { childLabels } from '../api/labels.js';
 import { AGENT_DRAIN_SECONDS, AGENT_TERMINATION_GRACE_SECONDS, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
 import { ownedMeta } from './meta.js';
 import { childNames } from './names.js';
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, preferSpreadAcrossNodes } from './pod-security.js';
 import { authModes } from './auth-proxy.js';
-import { toResourceRequirements } from './resources.js';
+import { roleDeployment } from './role-deployment.js';
 
 export const RELAY_TOKEN_DIR = '/var/run/clusterconnect/relay';
 export const UPSTREAM_CA_DIR = '/var/run/clusterconnect/upstream';
@@ -91,7 +90,6 @@ export function relayCaConfigMap(cc: ClusterConnect): V1ConfigMap | undefined {
 
 export function agentDeployment(cc: ClusterConnect, settings: OperatorSettings): V1Deployment {
   const names = childNames(cc);
-  const selector = { [LABEL_INSTANCE]: cc.metadata.name, [LABEL_COMPONENT]: 'agent' };
   const relayKey = cc.spec.relay.credentialsSecretRef.key ?? 'token';
   const volumes: V1Volume[] = [
     { name: 'relay-credentials', secret: { secretName: cc.spec.relay.credentialsSecretRef.name, items: [{ key: relayKey, path: 'token' }], defaultMode: 0o440 } },
@@ -106,40 +104,20 @@ export function agentDeployment(cc: ClusterConnect, settings: OperatorSettings):
     mounts.push({ name: 'relay-ca', mountPath: RELAY_CA_DIR, readOnly: true });
   }
   const agent = cc.spec.agent ?? {};
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: ownedMeta(cc, names.agent, 'agent'),
-    spec: {
-      replicas: agent.replicas ?? 2,
-      selector: { matchLabels: selector },
-      // Keep every connected agent until its replacement is up: a rollout never drops the cluster off the relay.
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: { labels: { ...childLabels(cc.metadata, 'agent') } },
-        spec: {
-          serviceAccountName: names.agent,
-          securityContext: POD_SECURITY_CONTEXT,
-          affinity: preferSpreadAcrossNodes(selector),
-          terminationGracePeriodSeconds: AGENT_TERMINATION_GRACE_SECONDS,
-          volumes,
-          containers: [
-            {
-              name: 'agent',
-              image: agent.image ?? settings.image,
-              imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
-              args: agentArgs(cc),
-              env: agentEnv(cc),
-              ports: [{ name: 'ops', containerPort: OPS_PORT }],
-              livenessProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 10, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: '/readyz', port: 'ops' }, periodSeconds: 5, failureThreshold: 2 },
-              resources: toResourceRequirements(agent.resources) ?? { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              volumeMounts: mounts,
-            },
-          ],
-        },
-      },
-    },
-  };
+  // maxUnavailable 0 (in roleDeployment): a rollout never drops the cluster off the relay.
+  return roleDeployment(cc, settings, {
+    name: names.agent,
+    component: 'agent',
+    containerName: 'agent',
+    serviceAccountName: names.agent,
+    replicas: agent.replicas,
+    image: agent.image,
+    args: agentArgs(cc),
+    env: agentEnv(cc),
+    resources: agent.resources,
+    defaultResources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    volumes,
+    mounts,
+    terminationGracePeriodSeconds: AGENT_TERMINATION_GRACE_SECONDS,
+  });
 }

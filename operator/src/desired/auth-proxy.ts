@@ -4,12 +4,10 @@ import type {
   V1ClusterRoleBinding, V1Deployment, V1Service, V1ServiceAccount, V1Volume, V1VolumeMount,
 } from '@kubernetes/client-node';
 import type { ClusterConnect } from '../api/clusterconnect.js';
-import { LABEL_COMPONENT, LABEL_INSTANCE, childLabels } from '../api/labels.js';
 import { AUTH_PROXY_PORT, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
 import { labelledMeta, ownedMeta } from './meta.js';
 import { IMPERSONATOR_CLUSTER_ROLE, childNames } from './names.js';
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, preferSpreadAcrossNodes } from './pod-security.js';
-import { toResourceRequirements } from './resources.js';
+import { roleDeployment, roleSelector } from './role-deployment.js';
 
 export const TLS_DIR = '/var/run/clusterconnect/tls';
 export const GRAPH_SECRET_DIR = '/var/run/clusterconnect/graph';
@@ -70,7 +68,6 @@ function authProxyArgs(cc: ClusterConnect): string[] {
 export function authProxyDeployment(cc: ClusterConnect, settings: OperatorSettings): V1Deployment {
   const names = childNames(cc);
   const spec = cc.spec.authProxy ?? {};
-  const selector = { [LABEL_INSTANCE]: cc.metadata.name, [LABEL_COMPONENT]: 'kube-aad-proxy' };
   const volumes: V1Volume[] = [
     { name: 'tls', secret: { secretName: names.authProxyCertificateSecret, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } },
   ];
@@ -80,44 +77,22 @@ export function authProxyDeployment(cc: ClusterConnect, settings: OperatorSettin
     volumes.push({ name: 'graph', secret: { secretName: ref.name, items: [{ key: ref.key ?? 'clientSecret', path: 'client-secret' }] } });
     mounts.push({ name: 'graph', mountPath: GRAPH_SECRET_DIR, readOnly: true });
   }
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: ownedMeta(cc, names.authProxy, 'kube-aad-proxy'),
-    spec: {
-      replicas: spec.replicas ?? 2,
-      selector: { matchLabels: selector },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-      template: {
-        metadata: { labels: { ...childLabels(cc.metadata, 'kube-aad-proxy') } },
-        spec: {
-          serviceAccountName: names.authProxy,
-          securityContext: POD_SECURITY_CONTEXT,
-          affinity: preferSpreadAcrossNodes(selector),
-          // exec and port-forward sessions are long; give them time to end on a rollout.
-          terminationGracePeriodSeconds: 60,
-          volumes,
-          containers: [
-            {
-              name: 'kube-aad-proxy',
-              image: spec.image ?? settings.image,
-              imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
-              args: authProxyArgs(cc),
-              ports: [
-                { name: 'https', containerPort: AUTH_PROXY_PORT },
-                { name: 'ops', containerPort: OPS_PORT },
-              ],
-              livenessProbe: { httpGet: { path: '/healthz', port: 'ops' }, periodSeconds: 10, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: '/readyz', port: 'ops' }, periodSeconds: 5, failureThreshold: 2 },
-              resources: toResourceRequirements(spec.resources) ?? { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              volumeMounts: mounts,
-            },
-          ],
-        },
-      },
-    },
-  };
+  return roleDeployment(cc, settings, {
+    name: names.authProxy,
+    component: 'kube-aad-proxy',
+    containerName: 'kube-aad-proxy',
+    serviceAccountName: names.authProxy,
+    replicas: spec.replicas,
+    image: spec.image,
+    args: authProxyArgs(cc),
+    ports: [{ name: 'https', containerPort: AUTH_PROXY_PORT }],
+    resources: spec.resources,
+    defaultResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+    volumes,
+    mounts,
+    // exec and port-forward sessions are long; give them time to end on a rollout.
+    terminationGracePeriodSeconds: 60,
+  });
 }
 
 export function authProxyService(cc: ClusterConnect): V1Service {
@@ -128,7 +103,7 @@ export function authProxyService(cc: ClusterConnect): V1Service {
     metadata: ownedMeta(cc, names.authProxyService, 'kube-aad-proxy'),
     spec: {
       type: 'ClusterIP',
-      selector: { [LABEL_INSTANCE]: cc.metadata.name, [LABEL_COMPONENT]: 'kube-aad-proxy' },
+      selector: roleSelector(cc, 'kube-aad-proxy'),
       ports: [{ name: 'https', port: AUTH_PROXY_SERVICE_PORT, targetPort: 'https', protocol: 'TCP' }],
     },
   };
