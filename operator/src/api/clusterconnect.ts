@@ -25,6 +25,7 @@ export interface OidcSpec {
   groupsClaim?: string;
   groupsPrefix?: string;
   allowedTenants?: string[];
+  caBundle?: string;
 }
 
 export interface AccessBinding {

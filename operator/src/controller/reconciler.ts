@@ -5,7 +5,7 @@ import { GROUP, PLURAL, VERSION, parseKey, type ClusterConnect } from '../api/cl
 import { FINALIZER, ownerSelector } from '../api/labels.js';
 import { accessBindingObjects, type AccessObject } from '../desired/access.js';
 import { agentDeployment, agentHeartbeatRoleBinding, agentServiceAccount, relayCaConfigMap } from '../desired/agent.js';
-import { authProxyDeployment, authProxyService, authProxyServiceAccount, impersonatorBinding } from '../desired/auth-proxy.js';
+import { authProxyDeployment, authProxyService, authProxyServiceAccount, impersonatorBinding, oidcCaConfigMap } from '../desired/auth-proxy.js';
 import { authProxyDnsNames, caSecret, decodeSecretData, servingCertificateSecret } from '../desired/certificates.js';
 import type { OperatorSettings } from '../desired/defaults.js';
 import { childNames } from '../desired/names.js';
@@ -81,9 +81,9 @@ export class Reconciler {
   }
 
   private desiredChildren(cc: ClusterConnect, pki: PkiPlan): KubernetesObject[] {
-    const relayCa = relayCaConfigMap(cc);
+    const caConfigMaps = [relayCaConfigMap(cc), oidcCaConfigMap(cc)].filter((c) => c !== undefined);
     return [
-      ...(relayCa ? [relayCa] : []),
+      ...caConfigMaps,
       agentServiceAccount(cc),
       agentHeartbeatRoleBinding(cc),
       authProxyServiceAccount(cc),

@@ -1,7 +1,7 @@
 // kube-aad-proxy: ServiceAccount (bound only to the impersonate-only ClusterRole), Deployment and ClusterIP Service.
 // Its TLS Secret comes from desired/certificates.ts.
 import type {
-  V1ClusterRoleBinding, V1Deployment, V1Service, V1ServiceAccount, V1Volume, V1VolumeMount,
+  V1ClusterRoleBinding, V1ConfigMap, V1Deployment, V1Service, V1ServiceAccount, V1Volume, V1VolumeMount,
 } from '@kubernetes/client-node';
 import type { ClusterConnect } from '../api/clusterconnect.js';
 import { AUTH_PROXY_PORT, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
@@ -11,6 +11,7 @@ import { roleDeployment, roleSelector } from './role-deployment.js';
 
 export const TLS_DIR = '/var/run/clusterconnect/tls';
 export const GRAPH_SECRET_DIR = '/var/run/clusterconnect/graph';
+export const OIDC_CA_DIR = '/var/run/clusterconnect/oidc-ca';
 
 export type AuthMode = 'oidc' | 'serviceaccount';
 
@@ -20,6 +21,13 @@ export function authModes(cc: ClusterConnect): AuthMode[] {
   if (cc.spec.authProxy?.oidc) modes.push('oidc');
   if (cc.spec.authProxy?.serviceAccountTokens?.enabled ?? true) modes.push('serviceaccount');
   return modes;
+}
+
+/** The issuer's private CA (spec.authProxy.oidc.caBundle), mounted for kube-aad-proxy; undefined for public issuers. */
+export function oidcCaConfigMap(cc: ClusterConnect): V1ConfigMap | undefined {
+  const pem = cc.spec.authProxy?.oidc?.caBundle;
+  if (!pem) return undefined;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: ownedMeta(cc, childNames(cc).oidcCa, 'kube-aad-proxy'), data: { 'ca.crt': pem } };
 }
 
 export function authProxyServiceAccount(cc: ClusterConnect): V1ServiceAccount {
@@ -54,6 +62,7 @@ function authProxyArgs(cc: ClusterConnect): string[] {
     args.push(`--oidc-groups-claim=${oidc.groupsClaim ?? 'groups'}`);
     if (oidc.groupsPrefix) args.push(`--oidc-groups-prefix=${oidc.groupsPrefix}`);
     if (oidc.allowedTenants?.length) args.push(`--oidc-allowed-tenants=${oidc.allowedTenants.join(',')}`);
+    if (oidc.caBundle) args.push(`--oidc-ca-file=${OIDC_CA_DIR}/ca.crt`);
   }
   args.push(spec.serviceAccountTokens?.enabled ?? true ? '--service-account-tokens' : '--no-service-account-tokens');
   const overage = spec.groupOverage;
@@ -72,6 +81,10 @@ export function authProxyDeployment(cc: ClusterConnect, settings: OperatorSettin
     { name: 'tls', secret: { secretName: names.authProxyCertificateSecret, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } },
   ];
   const mounts: V1VolumeMount[] = [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }];
+  if (spec.oidc?.caBundle) {
+    volumes.push({ name: 'oidc-ca', configMap: { name: names.oidcCa } });
+    mounts.push({ name: 'oidc-ca', mountPath: OIDC_CA_DIR, readOnly: true });
+  }
   if (spec.groupOverage) {
     const ref = spec.groupOverage.clientSecretRef;
     volumes.push({ name: 'graph', secret: { secretName: ref.name, items: [{ key: ref.key ?? 'clientSecret', path: 'client-secret' }] } });

@@ -6,6 +6,7 @@ export interface ChildNames {
   agent: string;
   agentHeartbeatBinding: string;
   relayCa: string;
+  oidcCa: string;
   authProxy: string;
   authProxyService: string;
   authProxyCertificateSecret: string;
@@ -26,6 +27,7 @@ export function childNames(cc: Pick<ClusterConnect, 'metadata'>): ChildNames {
     agent: `${name}-agent`,
     agentHeartbeatBinding: `${name}-agent-heartbeat`,
     relayCa: `${name}-relay-ca`,
+    oidcCa: `${authProxy}-oidc-ca`,
     authProxy,
     authProxyService: authProxy,
     authProxyCertificateSecret: `${authProxy}-certificate`,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { accessBindingObjects } from '../../../operator/src/desired/access.js';
 import { agentDeployment, agentHeartbeatClusterRole, agentHeartbeatRoleBinding, relayCaConfigMap } from '../../../operator/src/desired/agent.js';
-import { authModes, authProxyDeployment, authProxyService, impersonatorBinding } from '../../../operator/src/desired/auth-proxy.js';
+import { authModes, authProxyDeployment, authProxyService, impersonatorBinding, oidcCaConfigMap } from '../../../operator/src/desired/auth-proxy.js';
 import { childNames, IMPERSONATOR_CLUSTER_ROLE } from '../../../operator/src/desired/names.js';
 import { ownerKeyFromLabels } from '../../../operator/src/api/labels.js';
 import { sampleClusterConnect } from './fixtures.js';
@@ -101,6 +101,16 @@ describe('operator desired state: kube-aad-proxy', () => {
     expect(container.args).to.include('--no-service-account-tokens');
     expect(argValue(container.args, '--graph-client-id')).to.equal('graph-app');
     expect(authModes(cc)).to.deep.equal(['oidc']);
+  });
+
+  it("mounts a private issuer CA from spec.authProxy.oidc.caBundle and passes --oidc-ca-file", () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n';
+    const withCa = sampleClusterConnect({ authProxy: { oidc: { issuerURL: 'https://idp.internal', audience: 'kube', caBundle: pem } } });
+    const deployment = authProxyDeployment(withCa, settings);
+    expect(argValue(deployment.spec!.template.spec!.containers[0]!.args, '--oidc-ca-file')).to.equal('/var/run/clusterconnect/oidc-ca/ca.crt');
+    expect(deployment.spec!.template.spec!.volumes!.find((v) => v.name === 'oidc-ca')?.configMap?.name).to.equal('prod-kube-aad-proxy-oidc-ca');
+    expect(oidcCaConfigMap(withCa)!.data).to.deep.equal({ 'ca.crt': pem });
+    expect(oidcCaConfigMap(cc)).to.equal(undefined);
   });
 
   it('is reached through a ClusterIP Service on 443 and serves the operator-issued certificate', () => {
