@@ -6,34 +6,28 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startCli, type CliProcess } from '../support/cli-process.js';
+import { startRole, type RoleProcess } from '../support/role-process.js';
 import {
-  clusterEndpoint, createTestNamespace, helmPath, kubeconfigForToken, kubectl, kubectlOk, requireCluster, waitFor,
+  clusterEndpoint, createTestNamespace, kubeconfigForToken, kubectl, kubectlOk, requireCluster, waitFor,
 } from '../support/cluster.js';
 import { runPodLocally, type RunningPod } from '../support/pods/run-pod.js';
 import { LocalServices } from '../support/pods/services.js';
-import { repoPath } from '../support/repo.js';
-import { run } from '../support/run.js';
+import { OPERATOR_SERVICE_ACCOUNT, SYSTEM_NAMESPACE } from './setup.js';
 
-const RELEASE = 'cc-pods';
-const SYSTEM_NS = 'clusterconnect-system';
 
 describe('pods the operator creates, run locally', function () {
   this.timeout(180_000);
   let ns: string;
-  let operator: CliProcess | undefined;
+  let operator: RoleProcess | undefined;
   const pods: RunningPod[] = [];
   const services = new LocalServices();
 
   before(async function () {
     requireCluster();
     if (process.getuid?.() !== 0) this.skip(); // the pod runner mounts volumes in a private mount namespace
-    const install = await run(helmPath, ['upgrade', '--install', RELEASE, repoPath('helm/clusterconnect-agent'), '-n', SYSTEM_NS, '--create-namespace',
-      '--kubeconfig', repoPath('.cache/cluster/kubeconfig'), '--set', 'operator.leaderElection=false', '--wait', '--timeout', '60s']);
-    expect(install.code, install.stderr).to.equal(0);
-    const token = (await kubectlOk(['create', 'token', `${RELEASE}-operator`, '-n', SYSTEM_NS, '--duration', '1h'])).trim();
-    operator = startCli(['operator', '--kubeconfig', kubeconfigForToken(token), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0']);
-    await operator.waitForLog(/watching ClusterConnects/);
+    const token = (await kubectlOk(['create', 'token', OPERATOR_SERVICE_ACCOUNT, '-n', SYSTEM_NAMESPACE, '--duration', '1h'])).trim();
+    operator = startRole('operator', ['operator', '--kubeconfig', kubeconfigForToken(token), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0']);
+    await operator.waitForLog('watching ClusterConnects');
     ns = await createTestNamespace('pods');
     await kubectlOk(['create', 'secret', 'generic', 'relay-token', '-n', ns, '--from-literal=token=unused-here']);
     await kubectlOk(['apply', '-n', ns, '-f', '-'], {
@@ -49,7 +43,6 @@ describe('pods the operator creates, run locally', function () {
     await services.close();
     await operator?.stop('SIGKILL');
     if (ns) await kubectl(['delete', 'namespace', ns, '--wait=false']);
-    await run(helmPath, ['uninstall', RELEASE, '-n', SYSTEM_NS, '--kubeconfig', repoPath('.cache/cluster/kubeconfig')]);
   });
 
   it('serve kubectl with a service-account token through the Service, TLS verified against status.caBundle', async () => {

@@ -20,11 +20,15 @@ export interface RoleProcess {
 export const cliPath = repoPath('dist/proxy/src/cli/main.js');
 
 export function startRole(name: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; nodeOptions?: string[] } = {}): RoleProcess {
-  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), cliPath, ...args], {
+  return startCommand(name, process.execPath, [...(options.nodeOptions ?? []), cliPath, ...args], {
     env: { ...process.env, LOG_LEVEL: 'debug', ...options.env },
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** Any command, with the same log collection; `env` is its whole environment. */
+export function startCommand(name: string, command: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): RoleProcess {
+  const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   let buffered = '';

@@ -7,9 +7,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliMain, startProcess, type CliProcess } from '../cli-process.js';
+import { cliPath, freePort, startCommand, type RoleProcess } from '../role-process.js';
 import { containerEnvironment, expand } from './environment.js';
-import { freePort } from './free-port.js';
 import { materializeVolumes } from './materialize.js';
 
 export interface RunningPod {
@@ -18,7 +17,7 @@ export interface RunningPod {
   labels: Record<string, string>;
   /** containerPort name and number → the host port it was remapped to. */
   hostPorts: Map<string | number, number>;
-  process: CliProcess;
+  process: RoleProcess;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -54,9 +53,8 @@ export async function runPodLocally(pod: V1Pod, options: RunPodOptions): Promise
     `mount --bind ${shellQuote(options.hostsFile)} /etc/hosts`,
     'exec "$@"',
   ].join(' && ');
-  const child = startProcess('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'pod', process.execPath, cliMain, ...args], {
-    PATH: process.env.PATH,
-    ...env,
+  const child = startCommand(`pod/${pod.metadata?.name}`, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'pod', process.execPath, cliPath, ...args], {
+    env: { PATH: process.env.PATH, ...env },
   });
   return {
     name: pod.metadata?.name ?? '',
