@@ -1,0 +1,159 @@
+// The whole ClusterConnect chain on this machine, as `make demo` and the whole-chain e2e tests use it: a TLS relay
+// with its own keys, a ClusterConnect reconciled by the operator (on the chart's ServiceAccount), the agent and
+// kube-aad-proxy Pods it creates run by the local pod runner, and a client proxy — all real processes.
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { AccessBinding } from '../../../operator/src/api/clusterconnect.js';
+import { clusterEndpoint, kubeconfigForToken, kubectlOk, waitFor } from '../cluster.js';
+import { createSelfSignedCertificate } from '../oidc/self-signed-cert.js';
+import { runPodLocally, type RunningPod } from '../pods/run-pod.js';
+import { LocalServices } from '../pods/services.js';
+import { cliPath, freePort, startRole, type RoleProcess } from '../role-process.js';
+import { run } from '../run.js';
+
+export interface LocalSystemOptions {
+  namespace: string;
+  clusterName: string;
+  operatorServiceAccount: { name: string; namespace: string };
+  access?: AccessBinding[];
+  oidc?: { issuerURL: string; audience: string; caBundle: string };
+  /** Progress lines (the demo prints them). */
+  say?: (line: string) => void;
+}
+
+export interface LocalSystem {
+  dir: string;
+  relayUrl: string;
+  relayCaFile: string;
+  clientTokenFile: string;
+  relay: RoleProcess;
+  operator: RoleProcess;
+  pods: RunningPod[];
+  proxy: RoleProcess;
+  proxyPort: number;
+  /** kube-aad-proxy's CA and TLS name, as the ClusterConnect's status publishes them. */
+  caBundle: string;
+  serverName: string;
+  /** A kubeconfig that reaches the cluster through the whole chain with this bearer token. */
+  kubeconfigThroughTunnel(token: string, name?: string): string;
+  restartRelay(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const cli = async (...args: string[]) => {
+  const result = await run(process.execPath, [cliPath, ...args]);
+  if (result.code !== 0) throw new Error(`clusterconnect ${args[0]} ${args[1] ?? ''} failed: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+};
+
+interface PodList { items: V1Pod[] }
+
+export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
+  const say = options.say ?? (() => undefined);
+  const { namespace: ns, clusterName } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'cc-system-'));
+  const started: { stop(signal?: NodeJS.Signals): Promise<unknown> }[] = [];
+  const services = new LocalServices();
+
+  say('relay: signing keys, TLS certificate, start');
+  const key = join(dir, 'relay.key');
+  const pub = join(dir, 'relay.pub');
+  await cli('relay', 'keygen', '--private-key', key, '--public-key', pub);
+  const tls = await createSelfSignedCertificate();
+  const relayCaFile = join(dir, 'relay.crt');
+  writeFileSync(relayCaFile, tls.certPem);
+  writeFileSync(join(dir, 'relay-tls.key'), tls.keyPem, { mode: 0o600 });
+  const relayPort = await freePort();
+  const relayUrl = `wss://127.0.0.1:${relayPort}`;
+  const relayArgs = ['relay', '--listen', `127.0.0.1:${relayPort}`, '--tls-cert-file', relayCaFile, '--tls-key-file', join(dir, 'relay-tls.key'),
+    '--public-key-file', pub, '--ops-host', '127.0.0.1', '--ops-port', '0', '--relay-name', 'local-relay', '--drain-timeout', '2s'];
+  let relay = startRole('relay', relayArgs);
+  await relay.waitForLog('relay listening');
+
+  say(`cluster: relay credentials, ClusterConnect ${clusterName}, operator`);
+  const agentToken = await cli('relay', 'issue-token', '--role', 'agent', '--cluster', clusterName, '--key', key, '--ttl', '2h');
+  await kubectlOk(['create', 'secret', 'generic', 'relay-token', '-n', ns, `--from-literal=token=${agentToken}`]);
+  const clientTokenFile = join(dir, 'client.token');
+  writeFileSync(clientTokenFile, await cli('relay', 'issue-token', '--role', 'client', '--cluster', clusterName, '--key', key, '--ttl', '2h'), { mode: 0o600 });
+  await kubectlOk(['apply', '-n', ns, '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'clusterconnect.io/v1alpha1', kind: 'ClusterConnect', metadata: { name: clusterName },
+      spec: {
+        clusterName,
+        relay: { url: relayUrl, credentialsSecretRef: { name: 'relay-token' }, caBundle: tls.certPem },
+        agent: { replicas: 2 },
+        authProxy: { replicas: 2, ...(options.oidc ? { oidc: options.oidc } : {}) },
+        access: options.access ?? [],
+      },
+    }),
+  });
+  const operatorToken = (await kubectlOk(['create', 'token', options.operatorServiceAccount.name, '-n', options.operatorServiceAccount.namespace, '--duration', '2h'])).trim();
+  const operator = startRole('operator', ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0']);
+  started.push(operator);
+  await operator.waitForLog('watching ClusterConnects');
+
+  say('pods: run the agent and kube-aad-proxy Pods the operator created');
+  const apiserver = new URL(clusterEndpoint().server);
+  const podsOf = async (component: string, count: number) => waitFor(`${count} Running ${component} pods`, async () => {
+    const list = JSON.parse(await kubectlOk(['get', 'pods', '-n', ns, '-l', `app.kubernetes.io/component=${component}`, '-o', 'json'])) as PodList;
+    const running = list.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+    return running.length === count ? running : undefined;
+  }, 60_000);
+  const pods: RunningPod[] = [];
+  const runPods = async (list: V1Pod[]) => {
+    for (const pod of list) {
+      const running = await runPodLocally(pod, { apiserver: { host: apiserver.hostname, port: Number(apiserver.port) }, hostsFile: services.hostsFile });
+      pods.push(running);
+      started.push(running);
+    }
+  };
+  await runPods(await podsOf('kube-aad-proxy', 2));
+  const service = JSON.parse(await kubectlOk(['get', 'service', `${clusterName}-kube-aad-proxy`, '-n', ns, '-o', 'json'])) as V1Service;
+  await services.expose(service, (target) => pods.filter((p) => p.labels['app.kubernetes.io/component'] === 'kube-aad-proxy')
+    .map((p) => ({ host: '127.0.0.1', port: p.hostPorts.get(target) ?? 0 })));
+  await runPods(await podsOf('agent', 2));
+
+  const status = await waitFor('the ClusterConnect to be Ready with 2/2 agents', async () => {
+    const cc = JSON.parse(await kubectlOk(['get', 'clusterconnect', clusterName, '-n', ns, '-o', 'json'])) as {
+      status?: { agents?: string; caBundle?: string; authProxyServerName?: string; conditions?: { type: string; status: string }[] };
+    };
+    const ready = cc.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    return ready && cc.status?.agents === '2/2' ? cc.status : undefined;
+  }, 60_000);
+
+  say('client: clusterconnect proxy');
+  const proxyPort = await freePort();
+  const proxy = startRole('proxy', ['proxy', '-n', clusterName, '--relay', relayUrl, '--relay-ca-file', relayCaFile, '--relay-token-file', clientTokenFile, '--port', String(proxyPort)]);
+  started.push(proxy);
+  await proxy.waitForLog('client proxy listening');
+
+  const caBundle = status.caBundle ?? '';
+  const serverName = status.authProxyServerName ?? '';
+  return {
+    dir, relayUrl, relayCaFile, clientTokenFile, operator, pods, proxy, proxyPort, caBundle, serverName,
+    get relay() { return relay; },
+    kubeconfigThroughTunnel(token, name = 'tunnel') {
+      const path = join(mkdtempSync(join(dir, 'kubeconfig-')), 'config');
+      writeFileSync(path, stringify({
+        apiVersion: 'v1', kind: 'Config', 'current-context': name,
+        clusters: [{ name, cluster: { server: `https://127.0.0.1:${proxyPort}`, 'tls-server-name': serverName, 'certificate-authority-data': Buffer.from(caBundle).toString('base64') } }],
+        users: [{ name, user: { token } }],
+        contexts: [{ name, context: { cluster: name, user: name } }],
+      }), { mode: 0o600 });
+      return path;
+    },
+    async restartRelay() {
+      await relay.stop('SIGKILL');
+      relay = startRole('relay', relayArgs);
+      await relay.waitForLog('relay listening');
+    },
+    async stop() {
+      await Promise.all(started.map((p) => p.stop('SIGKILL')));
+      await relay.stop('SIGKILL');
+      await services.close();
+    },
+  };
+}
