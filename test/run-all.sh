@@ -40,3 +40,5 @@ phase "Go-built binaries" test/cluster/build-binaries.sh
 trap 'rc=$?; stop_cluster || rc=1; summary $rc' EXIT
 phase "cluster up" test/cluster/cluster.sh up
 phase "e2e tests" mocha --config test/e2e/.mocharc.json
+# The README's first command, as CI runs it (exits after its checks, non-zero on failure).
+phase "make demo (CI=true)" env CI=true test/demo.sh

@@ -53,7 +53,9 @@ export async function runPodLocally(pod: V1Pod, options: RunPodOptions): Promise
     `mount --bind ${shellQuote(options.hostsFile)} /etc/hosts`,
     'exec "$@"',
   ].join(' && ');
-  const child = startCommand(`pod/${pod.metadata?.name}`, 'unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'pod', process.execPath, cliPath, ...args], {
+  // Root gets a private mount namespace directly; anyone else through a user namespace, where the kernel allows it.
+  const namespaces = process.getuid?.() === 0 ? ['--mount'] : ['--map-root-user', '--mount'];
+  const child = startCommand(`pod/${pod.metadata?.name}`, 'unshare', [...namespaces, '--propagation', 'private', 'sh', '-c', script, 'pod', process.execPath, cliPath, ...args], {
     env: { PATH: process.env.PATH, ...env },
   });
   return {
