@@ -1,8 +1,13 @@
 // The seeds' walkthrough through the whole product with the real kubectl: kubectl → clusterconnect proxy → relay
 // → agent → kube-aad-proxy → apiserver, every hop a real process, the cluster side exactly what the operator wrote.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { createTestNamespace, kubectl, kubectlOk, kubectlPath, requireCluster, waitFor } from '../support/cluster.js';
+import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { cliPath } from '../support/role-process.js';
+import { run } from '../support/run.js';
 import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
 import { OPERATOR_SERVICE_ACCOUNT, SYSTEM_NAMESPACE } from './setup.js';
 
@@ -92,5 +97,80 @@ describe('the whole chain with real kubectl (service-account token path)', funct
     const back = Date.now();
     await waitFor('kubectl through the restarted relay', async () => ((await tunnel(['get', 'namespaces', ns, '-o', 'name'])).code === 0 ? true : undefined), 5_000, 200);
     expect(Date.now() - back).to.be.lessThan(5_000);
+  });
+});
+
+describe('the whole chain with real kubectl (OIDC path: an identity-provider user, exec credential plugin)', function () {
+  this.timeout(240_000);
+  const AUDIENCE = 'api://kube-aad-proxy';
+  let ns: string;
+  let provider: TestOidcProvider | undefined;
+  let system: LocalSystem | undefined;
+  let kubeconfig: string;
+  const tunnel = (args: string[]) => kubectl(args, { kubeconfig });
+
+  before(async function () {
+    requireCluster();
+    if (process.getuid?.() !== 0) this.skip();
+    provider = await startTestOidcProvider({
+      audience: AUDIENCE,
+      principals: [{ clientId: 'alice', clientSecret: 'alice-secret', kind: 'user', oid: 'alice-oid', tid: 'tenant-1', upn: 'alice@example.com', groups: ['g-devs', 'g-all'] }],
+    });
+    ns = await createTestNamespace('chain-oidc');
+    system = await startLocalSystem({
+      namespace: ns,
+      clusterName: 'chain-oidc',
+      operatorServiceAccount: { name: OPERATOR_SERVICE_ACCOUNT, namespace: SYSTEM_NAMESPACE },
+      oidc: { issuerURL: provider.issuer, audience: AUDIENCE, caBundle: provider.caPem },
+      access: [
+        { name: 'alice-view', clusterRole: 'view', users: ['alice-oid'] },
+        { name: 'devs-edit', clusterRole: 'edit', namespace: ns, groups: ['g-devs'] },
+      ],
+    });
+    // `clusterconnect login` as a service principal would, then kubectl runs `clusterconnect get-token` itself.
+    const configDir = mkdtempSync(join(system.dir, 'login-'));
+    const caFile = join(configDir, 'issuer-ca.pem');
+    const secretFile = join(configDir, 'secret');
+    writeFileSync(caFile, provider.caPem);
+    writeFileSync(secretFile, 'alice-secret', { mode: 0o600 });
+    const target = ['--authority', provider.issuer, '--client-id', 'alice', '--scope', `${AUDIENCE}/.default`, '--authority-ca-file', caFile];
+    const login = await run(process.execPath, [cliPath, 'login', '--client-secret-file', secretFile, ...target], { env: { ...process.env, CLUSTERCONNECT_CONFIG_DIR: configDir } });
+    expect(login.code, login.stderr).to.equal(0);
+    kubeconfig = system.kubeconfigThroughTunnel({
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [cliPath, 'get-token', ...target],
+        env: [{ name: 'CLUSTERCONNECT_CONFIG_DIR', value: configDir }], interactiveMode: 'Never',
+      },
+    }, 'oidc');
+  });
+
+  after(async () => {
+    await system?.stop();
+    await provider?.close();
+    if (ns) await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it('kubectl is the OIDC user (username = oid, groups from the token) through every hop', async () => {
+    const whoami = await tunnel(['auth', 'whoami', '-o', 'json']);
+    expect(whoami.code, whoami.stderr).to.equal(0);
+    const info = (JSON.parse(whoami.stdout) as { status: { userInfo: { username: string; groups: string[]; extra?: Record<string, string[]> } } }).status.userInfo;
+    expect(info.username).to.equal('alice-oid');
+    expect(info.groups).to.include.members(['g-devs', 'g-all', 'system:authenticated']);
+    expect(info.extra?.['clusterconnect.io/tid']).to.deep.equal(['tenant-1']);
+  });
+
+  it('gets what spec.access grants the user and the group, and the apiserver’s own 403 beyond it', async () => {
+    expect((await tunnel(['get', 'pods', '-A'])).code).to.equal(0); // user binding: view, cluster-wide
+    const create = await tunnel(['create', 'configmap', 'from-alice', '-n', ns, '--from-literal=a=b']); // group binding: edit in ns
+    expect(create.code, create.stderr).to.equal(0);
+    const denied = await tunnel(['get', 'secrets', '-n', 'kube-system']);
+    expect(denied.stderr).to.contain('User "alice-oid" cannot list resource "secrets" in API group "" in the namespace "kube-system"');
+  });
+
+  it('refuses kubectl --as for an OIDC caller (no client impersonation through the proxy)', async () => {
+    const as = await tunnel(['get', 'pods', '-n', ns, '--as', 'system:admin']);
+    expect(as.code).to.equal(1);
+    expect(as.stderr).to.match(/Forbidden|forbidden/);
+    expect(as.stderr).to.match(/Impersonate/i);
   });
 });

@@ -37,8 +37,9 @@ export interface LocalSystem {
   /** kube-aad-proxy's CA and TLS name, as the ClusterConnect's status publishes them. */
   caBundle: string;
   serverName: string;
-  /** A kubeconfig that reaches the cluster through the whole chain with this bearer token. */
-  kubeconfigThroughTunnel(token: string, name?: string): string;
+  /** A kubeconfig that reaches the cluster through the whole chain as this user: a bearer token, or a kubeconfig
+   *  user entry (e.g. an exec credential plugin). */
+  kubeconfigThroughTunnel(user: string | Record<string, unknown>, name?: string): string;
   restartRelay(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -135,12 +136,12 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   return {
     dir, relayUrl, relayCaFile, clientTokenFile, operator, pods, proxy, proxyPort, caBundle, serverName,
     get relay() { return relay; },
-    kubeconfigThroughTunnel(token, name = 'tunnel') {
+    kubeconfigThroughTunnel(user, name = 'tunnel') {
       const path = join(mkdtempSync(join(dir, 'kubeconfig-')), 'config');
       writeFileSync(path, stringify({
         apiVersion: 'v1', kind: 'Config', 'current-context': name,
         clusters: [{ name, cluster: { server: `https://127.0.0.1:${proxyPort}`, 'tls-server-name': serverName, 'certificate-authority-data': Buffer.from(caBundle).toString('base64') } }],
-        users: [{ name, user: { token } }],
+        users: [{ name, user: typeof user === 'string' ? { token: user } : user }],
         contexts: [{ name, context: { cluster: name, user: name } }],
       }), { mode: 0o600 });
       return path;
