@@ -4,7 +4,6 @@ import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import { agentConfigFromFlags } from '../agent/agent-config.js';
 import type { AgentFlags } from '../agent/agent-config.js';
-import { startAgent } from '../agent/agent.js';
 import { collect, parseFlags } from './flag-helpers.js';
 
 export function registerAgentCommand(program: Command): void {
@@ -30,6 +29,8 @@ export function registerAgentCommand(program: Command): void {
     .action(async (flags: AgentFlags, command: Command) => {
       const config = parseFlags(command, () => agentConfigFromFlags(flags));
       const logger = createLogger('agent');
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      const { startAgent } = await import('../agent/agent.js');
       const handle = await startAgent(config, { logger });
       onShutdownSignals({ logger, graceMs: config.drainTimeoutMs + 5_000, stop: () => handle.drain() });
     });

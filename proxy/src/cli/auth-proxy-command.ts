@@ -10,7 +10,6 @@ import type { AuthProxyConfig, GraphGroupsConfig } from '../authproxy/config.js'
 import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
 import { createHttpsFetch } from '../authproxy/https-fetch.js';
 import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
-import { startAuthProxy } from '../authproxy/start.js';
 
 interface AuthProxyFlags {
   address: string;
@@ -200,6 +199,8 @@ export function registerAuthProxyCommand(program: Command): void {
         throw error;
       }
       const logger = createLogger('auth-proxy');
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      const { startAuthProxy } = await import('../authproxy/start.js');
       const running = await startAuthProxy({ ...config, logger });
       const code = await new Promise<number>((resolve) => {
         onShutdownSignals({ logger, graceMs: (config.drainMs ?? 10_000) + 5_000, stop: () => running.close(), exit: resolve });

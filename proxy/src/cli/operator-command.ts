@@ -1,6 +1,5 @@
 // `clusterconnect operator`: reconciles ClusterConnect resources into the agent, kube-aad-proxy and RBAC.
 import { InvalidArgumentError, type Command } from 'commander';
-import { startOperator } from '../../../operator/src/start.js';
 import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import { packageInfo } from '../common/package-info.js';
@@ -46,6 +45,8 @@ export function registerOperatorCommand(program: Command): void {
         throw new Error('leader election needs a namespace: pass --leader-election-namespace (or set POD_NAMESPACE), or --no-leader-election');
       }
       const logger = createLogger('operator');
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      const { startOperator } = await import('../../../operator/src/start.js');
       const operator = await startOperator({
         kubeconfig: opts.kubeconfig,
         image: opts.image,

@@ -14,7 +14,6 @@ import { generateKeyPairFiles, loadPrivateKey } from '../relay/credentials/key-f
 import { RELAY_ROLES } from '../relay/credentials/relay-token.js';
 import type { RelayRole } from '../relay/credentials/relay-token.js';
 import type { RelayConfig } from '../relay/relay-config.js';
-import { startRelay } from '../relay/relay-server.js';
 import { collect, parseFlags } from './flag-helpers.js';
 
 interface RelayFlags {
@@ -99,6 +98,8 @@ function registerServe(relay: Command): void {
     .action(async (flags: RelayFlags, command: Command) => {
       const config = parseFlags(command, () => relayConfigFromFlags(flags));
       const logger = createLogger('relay');
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      const { startRelay } = await import('../relay/relay-server.js');
       const handle = await startRelay(config, logger);
       onShutdownSignals({ logger, graceMs: config.drainTimeoutMs + 5_000, stop: () => handle.drain() });
     });
