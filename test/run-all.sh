@@ -37,6 +37,7 @@ phase "lint (eslint)" make --no-print-directory lint
 phase "unit tests" make --no-print-directory test-unit
 phase "integration tests" make --no-print-directory test-integration
 phase "Go-built binaries" test/cluster/build-binaries.sh
+phase "test tools (Debian)" test/install-test-tools.sh
 trap 'rc=$?; stop_cluster || rc=1; summary $rc' EXIT
 phase "cluster up" test/cluster/cluster.sh up
 phase "e2e tests" mocha --config test/e2e/.mocharc.json

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { createTestNamespace, kubectl, kubectlOk, kubectlPath, requireCluster, waitFor } from '../support/cluster.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 import { cliPath } from '../support/role-process.js';
+import { repoPath } from '../support/repo.js';
 import { run } from '../support/run.js';
 import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
 import { OPERATOR_SERVICE_ACCOUNT, SYSTEM_NAMESPACE } from './setup.js';
@@ -75,6 +76,13 @@ describe('the whole chain with real kubectl (service-account token path)', funct
     expect(denied.stderr).to.contain(`Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:${ns}:deployer" cannot list resource "secrets" in API group "" in the namespace "kube-system"`);
   });
 
+  it('serves a second real client: the Python kubernetes package lists pods with the same kubeconfig', async () => {
+    const result = await run('/usr/bin/python3', [repoPath('test/e2e/python/list_pods.py'), kubeconfig]);
+    expect(result.code, result.stderr).to.equal(0);
+    const pods = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as string);
+    expect(pods.some((p) => p.startsWith(`${ns}/chain-kube-aad-proxy-`))).to.equal(true);
+  });
+
   it('carries exec as an upgrade to the kubelet (kwok answers it)', async () => {
     const pod = (await kubectlOk(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/component=agent', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
     await kubectlOk(['create', 'rolebinding', 'deployer-exec', '-n', ns, '--clusterrole=admin', `--serviceaccount=${ns}:deployer`]);
@@ -90,6 +98,18 @@ describe('the whole chain with real kubectl (service-account token path)', funct
     const results = [];
     for (let i = 0; i < 10; i++) results.push(await tunnel(['get', 'configmaps', '-n', ns, '-o', 'name']));
     expect(results.map((r) => r.code)).to.deep.equal(Array(10).fill(0), results.map((r) => r.stderr).join('\n'));
+  });
+
+  it('converges after the operator is killed while the spec changes', async () => {
+    await system!.restartOperator(async () => {
+      await kubectlOk(['patch', 'clusterconnect', 'chain', '-n', ns, '--type=merge', '-p', '{"spec":{"agent":{"replicas":3}}}']);
+    });
+    await waitFor('the new operator to apply the change and report it', async () => {
+      const cc = JSON.parse(await kubectlOk(['get', 'clusterconnect', 'chain', '-n', ns, '-o', 'json'])) as { metadata: { generation: number }; status: { observedGeneration: number; desiredAgents: number } };
+      const replicas = (await kubectlOk(['get', 'deploy', 'chain-agent', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim();
+      return cc.status.observedGeneration === cc.metadata.generation && cc.status.desiredAgents === 3 && replicas === '3' ? true : undefined;
+    }, 20_000);
+    expect((await tunnel(['get', 'namespaces', ns, '-o', 'name'])).code).to.equal(0);
   });
 
   it('the relay killed and restarted: the next kubectl command succeeds within 5 s of its return', async () => {
@@ -114,6 +134,7 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
     if (process.getuid?.() !== 0) this.skip();
     provider = await startTestOidcProvider({
       audience: AUDIENCE,
+      accessTokenTtlSeconds: 6,
       principals: [{ clientId: 'alice', clientSecret: 'alice-secret', kind: 'user', oid: 'alice-oid', tid: 'tenant-1', upn: 'alice@example.com', groups: ['g-devs', 'g-all'] }],
     });
     ns = await createTestNamespace('chain-oidc');
@@ -165,6 +186,17 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
     expect(create.code, create.stderr).to.equal(0);
     const denied = await tunnel(['get', 'secrets', '-n', 'kube-system']);
     expect(denied.stderr).to.contain('User "alice-oid" cannot list resource "secrets" in API group "" in the namespace "kube-system"');
+  });
+
+  it('keeps working while short-lived tokens expire: kubectl gets fresh ones from the exec plugin, nothing fails', async () => {
+    const until = Date.now() + 13_000; // more than twice the 6 s token lifetime
+    const codes: number[] = [];
+    while (Date.now() < until) {
+      const result = await tunnel(['get', 'configmaps', '-n', ns, '-o', 'name']);
+      codes.push(result.code ?? -1);
+      if (result.code !== 0) throw new Error(`request ${codes.length} failed: ${result.stderr}`);
+    }
+    expect(codes.length).to.be.greaterThan(3);
   });
 
   it('refuses kubectl --as for an OIDC caller (no client impersonation through the proxy)', async () => {

@@ -41,6 +41,8 @@ export interface LocalSystem {
    *  user entry (e.g. an exec credential plugin). */
   kubeconfigThroughTunnel(user: string | Record<string, unknown>, name?: string): string;
   restartRelay(): Promise<void>;
+  /** Kills the operator, runs `whileDown`, and starts a new one (the same command line). */
+  restartOperator(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,8 +94,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     }),
   });
   const operatorToken = (await kubectlOk(['create', 'token', options.operatorServiceAccount.name, '-n', options.operatorServiceAccount.namespace, '--duration', '2h'])).trim();
-  const operator = startRole('operator', ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0']);
-  started.push(operator);
+  const operatorArgs = ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0'];
+  let operator = startRole('operator', operatorArgs);
   await operator.waitForLog('watching ClusterConnects');
 
   say('pods: run the agent and kube-aad-proxy Pods the operator created');
@@ -134,8 +136,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const caBundle = status.caBundle ?? '';
   const serverName = status.authProxyServerName ?? '';
   return {
-    dir, relayUrl, relayCaFile, clientTokenFile, operator, pods, proxy, proxyPort, caBundle, serverName,
+    dir, relayUrl, relayCaFile, clientTokenFile, pods, proxy, proxyPort, caBundle, serverName,
     get relay() { return relay; },
+    get operator() { return operator; },
     kubeconfigThroughTunnel(user, name = 'tunnel') {
       const path = join(mkdtempSync(join(dir, 'kubeconfig-')), 'config');
       writeFileSync(path, stringify({
@@ -151,7 +154,14 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       relay = startRole('relay', relayArgs);
       await relay.waitForLog('relay listening');
     },
+    async restartOperator(whileDown) {
+      await operator.stop('SIGKILL');
+      await whileDown?.();
+      operator = startRole('operator', operatorArgs);
+      await operator.waitForLog('watching ClusterConnects');
+    },
     async stop() {
+      await operator.stop('SIGKILL');
       await Promise.all(started.map((p) => p.stop('SIGKILL')));
       await relay.stop('SIGKILL');
       await services.close();
