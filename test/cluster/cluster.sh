@@ -59,6 +59,40 @@ export PATH="$STATE_DIR/bin:\$PATH"
 ENV
 }
 
+# What kwok's fake kubelet does for exec, logs and port-forward on every pod, so kubectl exec / logs -f /
+# port-forward work end to end: exec runs the command on this host (in $STATE_DIR/exec; a test cluster only),
+# logs come from a CRI-format file tests append to, port-forward reaches a local port tests listen on.
+apply_pod_io() {
+  mkdir -p "$STATE_DIR/exec"
+  : >"$STATE_DIR/pod.log"
+  local target
+  target=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  echo "$target" >"$STATE_DIR/port-forward-target"
+  "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" apply -f - >/dev/null <<YAML
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterExec
+metadata: {name: clusterconnect-test-exec}
+spec:
+  execs:
+    - local: {workDir: $STATE_DIR/exec}
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata: {name: clusterconnect-test-logs}
+spec:
+  logs:
+    - logsFile: $STATE_DIR/pod.log
+      follow: true
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterPortForward
+metadata: {name: clusterconnect-test-port-forward}
+spec:
+  forwards:
+    - target: {port: $target, address: 127.0.0.1}
+YAML
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 up() {
@@ -67,12 +101,16 @@ up() {
   mkdir -p "$STATE_DIR"
   if cluster_exists; then
     if cluster_healthy; then
-      write_env
-      say "    cluster $CLUSTER_NAME is already running; KUBECONFIG=$KUBECONFIG_PATH"
-      phase_end
-      return
+      if "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" get crd clusterexecs.kwok.x-k8s.io >/dev/null 2>&1; then
+        write_env
+        say "    cluster $CLUSTER_NAME is already running; KUBECONFIG=$KUBECONFIG_PATH"
+        phase_end
+        return
+      fi
+      say "    cluster $CLUSTER_NAME was created without kwok's exec/logs/port-forward support; recreating it"
+    else
+      say "    found a stale cluster $CLUSTER_NAME in $KWOK_WORKDIR (not answering); deleting and recreating it"
     fi
-    say "    found a stale cluster $CLUSTER_NAME in $KWOK_WORKDIR (not answering); deleting and recreating it"
     down_quietly
   fi
   local port_args=()
@@ -96,6 +134,7 @@ up() {
       --kube-scheduler-binary "$KUBE_BIN_DIR/kube-scheduler" \
       --etcd-binary "$KUBE_BIN_DIR/etcd" \
       --kwok-controller-binary "$KWOK_BIN_DIR/kwok" \
+      --enable-crds=ClusterExec,ClusterLogs,ClusterAttach,ClusterPortForward \
       "${port_args[@]}" \
       --wait 2m >"$log" 2>&1; then
     tail -n 20 "$log" >&2
@@ -106,6 +145,7 @@ up() {
     die "kwokctl could not create the fake node (full log: $log)"
   "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" wait --for=condition=Ready node --all --timeout=60s >/dev/null ||
     die "the kwok node did not become Ready within 60s (log: $log)"
+  apply_pod_io
   write_env
   say "    apiserver: $("$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
   say "    use it:    source .cache/cluster/env && kubectl get nodes"
