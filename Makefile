@@ -42,6 +42,11 @@ test-e2e: build cluster-up ## End-to-end tests against the local control plane
 	mocha --config test/e2e/.mocharc.json
 
 ##@ Benchmarks (figures and ratios against a baseline measured in the same run; never pass/fail on time)
+bench: bench-tunnel bench-authproxy bench-e2e ## All benchmarks, one after the other
+
+bench-e2e: build cluster-up ## Direct vs kubectl proxy vs the whole chain: GET p50/p99, LIST MB/s, watch event latency, proxy start
+	node dist/test/bench/e2e.js
+
 bench-tunnel: build ## Tunnel vs a plain TCP pipe: throughput, 1 KB p50/p99, 1,000 streams, relay RSS per idle agent
 	node dist/test/bench/tunnel.js
 
@@ -71,4 +76,4 @@ clean: cluster-down ## Remove build outputs and local state (the binary cache st
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z0-9_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
-.PHONY: demo test deps build lint test-unit test-integration test-e2e bench-tunnel bench-authproxy image binaries cluster-up cluster-down cluster-status clean help
+.PHONY: demo test deps build lint test-unit test-integration test-e2e bench bench-e2e bench-tunnel bench-authproxy image binaries cluster-up cluster-down cluster-status clean help

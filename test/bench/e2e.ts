@@ -1,0 +1,225 @@
+// End-to-end benchmark (figures, not a timed test). In one run, on the same local cluster: the apiserver directly,
+// through `kubectl proxy` (one Go reverse-proxy hop, what people use locally) and through the whole ClusterConnect
+// chain (client proxy → relay → agent → kube-aad-proxy). Every path authenticates with the same service-account
+// token. Writes bench/results/e2e.json and prints a markdown table with ratios to direct.
+// Run: make bench (needs root for the local pod runner, like the e2e suite).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { clusterEndpoint, createTestNamespace, helmPath, kubeconfigForToken, kubectl, kubectlOk, kubectlPath, requireCluster } from '../support/cluster.js';
+import { repoPath } from '../support/repo.js';
+import { freePort, startRole } from '../support/role-process.js';
+import { run } from '../support/run.js';
+import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
+
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
+const CONCURRENCY = 32;
+const PER_CLIENT = Number(process.env.BENCH_PER_CLIENT ?? 40);
+const CONFIGMAPS = Number(process.env.BENCH_CONFIGMAPS ?? 5000);
+const LIST_RUNS = 5;
+const WATCHES = Number(process.env.BENCH_WATCHES ?? 1000);
+const RELEASE = 'clusterconnect';
+const SYSTEM_NAMESPACE = 'clusterconnect-system';
+
+interface Path {
+  name: string;
+  request(path: string): Promise<{ status: number; bytes: number }>;
+  /** Opens a watch; resolves `opened` when the response head arrives and `event` on the first event. */
+  watch(path: string): { opened: Promise<void>; event: Promise<number>; close(): void };
+  close(): void;
+}
+
+function makePath(name: string, base: URL, options: { token?: string; ca?: string; servername?: string; maxSockets: number }): Path {
+  const secure = base.protocol === 'https:';
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ca: options.ca, servername: options.servername })
+    : new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
+  const headers = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const lib = secure ? https : http;
+  const request = (path: string) => new Promise<{ status: number; bytes: number }>((resolve, reject) => {
+    const req = lib.request(new URL(path, base), { agent, headers }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const watchAgent = secure ? new https.Agent({ keepAlive: false, maxSockets: Infinity, ca: options.ca, servername: options.servername }) : new http.Agent({ maxSockets: Infinity });
+  const watch = (path: string) => {
+    let opened!: () => void;
+    let fail!: (e: Error) => void;
+    let event!: (t: number) => void;
+    const openedP = new Promise<void>((resolve, reject) => { opened = resolve; fail = reject; });
+    const eventP = new Promise<number>((resolve) => (event = resolve));
+    const req = lib.request(new URL(path, base), { agent: watchAgent, headers }, (res) => {
+      opened();
+      res.once('data', () => event(performance.now()));
+      res.on('error', () => undefined);
+    });
+    req.on('error', (e) => fail(e));
+    req.end();
+    return { opened: openedP, event: eventP, close: () => req.destroy() };
+  };
+  return { name, request, watch, close: () => { agent.destroy(); watchAgent.destroy(); } };
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+
+async function smallGets(path: Path, url: string, clients: number, perClient: number): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 20; i++) await path.request(url); // warm connections and caches
+  const times: number[] = [];
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let i = 0; i < perClient; i++) {
+      const t0 = performance.now();
+      const { status } = await path.request(url);
+      if (status !== 200) throw new Error(`${path.name}: GET ${url} answered ${status}`);
+      times.push(performance.now() - t0);
+    }
+  }));
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+async function listThroughput(path: Path, url: string): Promise<{ mbPerSecond: number; bytes: number }> {
+  await path.request(url);
+  const rates: number[] = [];
+  let size = 0;
+  for (let i = 0; i < LIST_RUNS; i++) {
+    const t0 = performance.now();
+    const { status, bytes } = await path.request(url);
+    if (status !== 200) throw new Error(`${path.name}: LIST answered ${status}`);
+    size = bytes;
+    rates.push(bytes / 1e6 / ((performance.now() - t0) / 1000));
+  }
+  return { mbPerSecond: percentile(rates, 50), bytes: size };
+}
+
+async function watchLatency(path: Path, ns: string): Promise<{ p50: number; p99: number; watches: number }> {
+  const rv = JSON.parse((await kubectlOk(['get', 'configmap', 'probe', '-n', ns, '-o', 'json']))) as { metadata: { resourceVersion: string } };
+  const url = `/api/v1/namespaces/${ns}/configmaps?watch=1&fieldSelector=metadata.name%3Dprobe&resourceVersion=${rv.metadata.resourceVersion}`;
+  const watches = [];
+  for (let i = 0; i < WATCHES; i += 100) {
+    const batch = Array.from({ length: Math.min(100, WATCHES - i) }, () => path.watch(url));
+    await Promise.all(batch.map((w) => w.opened));
+    watches.push(...batch);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const t0 = performance.now();
+  await kubectlOk(['patch', 'configmap', 'probe', '-n', ns, '--type=merge', '-p', JSON.stringify({ data: { at: String(Date.now()) } })]);
+  const latencies = (await Promise.all(watches.map((w) => w.event))).map((t) => t - t0);
+  for (const w of watches) w.close();
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), watches: watches.length };
+}
+
+async function createConfigMaps(ns: string): Promise<void> {
+  for (let i = 0; i < CONFIGMAPS; i += 500) {
+    const items = Array.from({ length: Math.min(500, CONFIGMAPS - i) }, (_, j) => ({
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i + j}`, namespace: ns }, data: { payload: 'x'.repeat(200) },
+    }));
+    await kubectlOk(['apply', '--server-side', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
+  }
+}
+
+async function proxyReadyTime(system: LocalSystem, clusterName: string, token: string): Promise<number> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const proxy = startRole('proxy-startup', ['proxy', '-n', clusterName, '--relay', system.relayUrl, '--relay-ca-file', system.relayCaFile, '--relay-token-file', system.clientTokenFile, '--port', String(port)], { env: { LOG_LEVEL: 'warn' } });
+  const path = makePath('startup', new URL(`https://127.0.0.1:${port}`), { token, ca: system.caBundle, servername: system.serverName, maxSockets: 1 });
+  try {
+    for (;;) {
+      const ok = await path.request('/version').then((r) => r.status === 200, () => false);
+      if (ok) return performance.now() - t0;
+      if (performance.now() - t0 > 30_000) throw new Error('clusterconnect proxy did not serve within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    path.close();
+    await proxy.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  requireCluster();
+  const install = await run(helmPath, ['upgrade', '--install', RELEASE, repoPath('helm/clusterconnect-agent'), '-n', SYSTEM_NAMESPACE, '--create-namespace', '--kubeconfig', repoPath('.cache/cluster/kubeconfig'), '--wait']);
+  if (install.code !== 0) throw new Error(`helm install failed: ${install.stderr}`);
+  const ns = await createTestNamespace('bench');
+  let system: LocalSystem | undefined;
+  let kubectlProxy: ChildProcess | undefined;
+  const paths: Path[] = [];
+  try {
+    await kubectlOk(['create', 'serviceaccount', 'bench', '-n', ns]);
+    await kubectlOk(['create', 'rolebinding', 'bench-edit', '-n', ns, '--clusterrole=edit', `--serviceaccount=${ns}:bench`]);
+    await kubectlOk(['create', 'configmap', 'small', '-n', ns, '--from-literal=a=b']);
+    await kubectlOk(['create', 'configmap', 'probe', '-n', ns, '--from-literal=at=0']);
+    console.log(`creating ${CONFIGMAPS} ConfigMaps…`);
+    await createConfigMaps(ns);
+    const token = (await kubectlOk(['create', 'token', 'bench', '-n', ns, '--duration', '2h'])).trim();
+    console.log('starting the whole chain…');
+    system = await startLocalSystem({ namespace: ns, clusterName: 'bench', operatorServiceAccount: { name: `${RELEASE}-operator`, namespace: SYSTEM_NAMESPACE } });
+
+    const { server, caPem } = clusterEndpoint();
+    const proxyPort = await freePort();
+    kubectlProxy = spawn(kubectlPath, ['proxy', '--port', String(proxyPort), '--kubeconfig', kubeconfigForToken(token)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => kubectlProxy!.stdout!.once('data', resolve));
+    paths.push(
+      makePath('direct', new URL(server), { token, ca: caPem, maxSockets: WATCHES + CONCURRENCY }),
+      makePath('kubectl proxy', new URL(`http://127.0.0.1:${proxyPort}`), { maxSockets: WATCHES + CONCURRENCY }),
+      makePath('ClusterConnect', new URL(`https://127.0.0.1:${system.proxyPort}`), { token, ca: system.caBundle, servername: system.serverName, maxSockets: WATCHES + CONCURRENCY }),
+    );
+    const small = `/api/v1/namespaces/${ns}/configmaps/small`;
+    const list = `/api/v1/namespaces/${ns}/configmaps`;
+    const results: Record<string, Record<string, number>> = {};
+    for (const path of paths) {
+      console.log(`measuring ${path.name}…`);
+      const one = await smallGets(path, small, 1, SEQUENTIAL);
+      const many = await smallGets(path, small, CONCURRENCY, PER_CLIENT);
+      const listed = await listThroughput(path, list);
+      const watched = await watchLatency(path, ns);
+      results[path.name] = {
+        getP50_1: one.p50, getP99_1: one.p99, getP50_32: many.p50, getP99_32: many.p99,
+        listMBps: listed.mbPerSecond, listBytes: listed.bytes, watchP50: watched.p50, watchP99: watched.p99, watches: watched.watches,
+      };
+    }
+    const readyMs = await proxyReadyTime(system, 'bench', token);
+    const d = results.direct!;
+    const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+    const row = (label: string, key: string, unit: string, higherIsBetter = false) =>
+      `| ${label} | ${paths.map((p) => `${f(results[p.name]![key]!)} ${unit}${p.name === 'direct' ? '' : ` (${higherIsBetter ? `${f((results[p.name]![key]! / d[key]!) * 100, 0)} %` : `+${f(results[p.name]![key]! - d[key]!)} ${unit}`})`}`).join(' | ')} |`;
+    const table = [
+      `| measure | ${paths.map((p) => p.name).join(' | ')} |`,
+      `| --- | ${paths.map(() => '---').join(' | ')} |`,
+      row('small GET p50, 1 client', 'getP50_1', 'ms'),
+      row('small GET p99, 1 client', 'getP99_1', 'ms'),
+      row(`small GET p50, ${CONCURRENCY} clients`, 'getP50_32', 'ms'),
+      row(`small GET p99, ${CONCURRENCY} clients`, 'getP99_32', 'ms'),
+      row(`LIST ${CONFIGMAPS} ConfigMaps (${f(d.listBytes! / 1e6, 1)} MB)`, 'listMBps', 'MB/s', true),
+      row(`event latency p50, ${WATCHES} watches`, 'watchP50', 'ms'),
+      row(`event latency p99, ${WATCHES} watches`, 'watchP99', 'ms'),
+      `| clusterconnect proxy start → first answer | | | ${f(readyMs, 0)} ms |`,
+    ].join('\n');
+    const cc = results.ClusterConnect!;
+    const kp = results['kubectl proxy']!;
+    const verdicts = [
+      `small GET p50 ≤ direct + 1 ms: ${cc.getP50_1! - d.getP50_1! <= 1 ? 'met' : 'missed'} (+${f(cc.getP50_1! - d.getP50_1!)} ms)`,
+      `LIST ≥ 80 % of direct: ${cc.listMBps! / d.listMBps! >= 0.8 ? 'met' : 'missed'} (${f((cc.listMBps! / d.listMBps!) * 100, 0)} %)`,
+      `proxy ready < 1 s: ${readyMs < 1000 ? 'met' : 'missed'} (${f(readyMs, 0)} ms)`,
+      `ahead of kubectl proxy on added latency (p50, 1 client): ${cc.getP50_1! <= kp.getP50_1! ? 'yes' : 'no'} (+${f(cc.getP50_1! - d.getP50_1!)} vs +${f(kp.getP50_1! - d.getP50_1!)} ms)`,
+    ];
+    console.log(`\n${table}\n\n${verdicts.map((v) => `- ${v}`).join('\n')}\n\nRelay RSS per idle agent at 1,000 agents: make bench-tunnel (same relay code).`);
+    mkdirSync(repoPath('bench/results'), { recursive: true });
+    writeFileSync(repoPath('bench/results/e2e.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results, proxyReadyMs: readyMs, verdicts }, null, 2));
+    console.log(`wrote ${repoPath('bench/results/e2e.json')}`);
+  } finally {
+    for (const p of paths) p.close();
+    kubectlProxy?.kill();
+    await system?.stop();
+    await kubectl(['delete', 'namespace', ns, '--wait=false']);
+  }
+}
+
+await main();
