@@ -37,7 +37,10 @@ async function main(): Promise<number> {
     ok('serviceaccount demo-user (spec.access grants it view cluster-wide)');
 
     step('ClusterConnect "demo": relay, operator, agent and kube-aad-proxy, client proxy');
+    // The seeds' --token path: `clusterconnect proxy --token` writes the service-account token into the kubeconfig.
+    const token = async () => (await kubectlOk(['create', 'token', 'demo-user', '-n', NAMESPACE, '--duration', '8h'])).trim();
     system = await startLocalSystem({
+      proxyToken: token,
       namespace: NAMESPACE,
       clusterName: 'demo',
       operatorServiceAccount: { name: `${RELEASE}-operator`, namespace: SYSTEM_NAMESPACE },
@@ -48,9 +51,8 @@ async function main(): Promise<number> {
     console.log((await kubectlOk(['get', 'clusterconnects', '-n', NAMESPACE, '-o', 'wide'])).replace(/^/gm, '    '));
 
     step('kubectl get pods -A, through kubectl → proxy → relay → agent → kube-aad-proxy → apiserver');
-    const token = (await kubectlOk(['create', 'token', 'demo-user', '-n', NAMESPACE, '--duration', '8h'])).trim();
-    const kubeconfig = system.kubeconfigThroughTunnel(token, 'demo');
-    const pods = await kubectl(['get', 'pods', '-A'], { kubeconfig });
+    const kubeconfig = system.proxyKubeconfig;
+    const pods = await kubectl(['--context', 'demo', 'get', 'pods', '-A'], { kubeconfig });
     if (pods.code !== 0) throw new Error(`kubectl through the tunnel failed: ${pods.stderr.trim()}`);
     console.log(pods.stdout.replace(/^/gm, '    '));
     ok('answered through the tunnel');
@@ -59,7 +61,7 @@ async function main(): Promise<number> {
       await cleanup();
       return 0;
     }
-    console.log(`\nTry it from another shell (the demo keeps running):\n\n    ${kubectlPath} --kubeconfig ${kubeconfig} get pods -A\n\nPress Ctrl+C to stop and clean up.`);
+    console.log(`\nTry it from another shell (the demo keeps running):\n\n    ${kubectlPath} --kubeconfig ${kubeconfig} --context demo get pods -A\n\nPress Ctrl+C to stop and clean up.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -80,6 +80,9 @@ export async function startProxyProcess(ws: Workspace, cluster: string, relayUrl
     String(port),
     '--relay-token-file',
     tokenFile,
+    // Never the developer's ~/.kube/config.
+    '--file',
+    join(ws.dir, `kubeconfig-${cluster}-${port}`),
     ...(relayUrl.startsWith('ws:') ? ['--insecure'] : ['--relay-ca-file', ws.relayCertFile]),
   ]);
 }

@@ -71,9 +71,12 @@ describe('tunnel with real processes (relay, two agents, client proxy, TLS upstr
     await relay.waitForLog('relay listening');
     agentA = await startAgentProcess(ws, 'agent-a', 'c1', relayUrl(), upstream.port);
     agentB = await startAgentProcess(ws, 'agent-b', 'c1', relayUrl(), upstream.port);
+    processes.push(agentA, agentB);
+    // The proxy asks the relay for the cluster's connection info on start, so an agent must be there first.
+    await Promise.all([agentA, agentB].map((p) => p.waitForLog('connected to the relay')));
     proxy = await startProxyProcess(ws, 'c1', relayUrl(), proxyPort);
-    processes.push(agentA, agentB, proxy);
-    await Promise.all([agentA, agentB, proxy].map((p) => p.waitForLog('connected to the relay')));
+    processes.push(proxy);
+    await proxy.waitForLog('connected to the relay');
   });
 
   after(async () => {
@@ -226,9 +229,11 @@ describe('end-to-end TLS secrecy: the relay never sees what kubectl sends', func
     captureForClient = await capturingForwarder(relayPort);
     const proxyPort = await freePort();
     const agent = await startAgentProcess(ws, 'agent-secrecy', 'secrecy', `ws://127.0.0.1:${captureForAgent.port}`, upstream.port);
+    processes.push(agent);
+    await agent.waitForLog('connected to the relay');
     const proxy = await startProxyProcess(ws, 'secrecy', `ws://127.0.0.1:${captureForClient.port}`, proxyPort);
-    processes.push(agent, proxy);
-    await Promise.all([agent, proxy].map((p) => p.waitForLog('connected to the relay')));
+    processes.push(proxy);
+    await proxy.waitForLog('connected to the relay');
 
     const secret = `kubectl-secret-${randomBytes(16).toString('hex')}`;
     const socket = await tlsClient(proxyPort, upstream.caPem);

@@ -12,3 +12,14 @@ Exit codes:
   0  success
   1  the command failed at run time (the message says what and how to fix it)
   2  the command line was invalid (unknown command or option, bad value)`;
+
+/** A run-time failure with its own exit code (commands that document more than 0/1/2). The message is one line. */
+export class CommandFailure extends Error {
+  override readonly name = 'CommandFailure';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}

@@ -3,7 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { packageInfo } from '../common/package-info.js';
 import { registerAgentCommand } from './agent-command.js';
 import { registerAuthProxyCommand } from './auth-proxy-command.js';
-import { ExitCode, exitCodeHelp } from './exit-codes.js';
+import { CommandFailure, ExitCode, exitCodeHelp } from './exit-codes.js';
+import { registerClustersCommand } from './clusters-command.js';
 import { registerGetTokenCommand } from './get-token-command.js';
 import { registerLoginCommand } from './login-command.js';
 import { registerOperatorCommand } from './operator-command.js';
@@ -19,10 +20,12 @@ const roleCommands: ((program: Command) => void)[] = [
   registerProxyCommand,
   registerLoginCommand,
   registerGetTokenCommand,
+  registerClustersCommand,
 ];
 
-export function buildProgram(): Command {
-  const program = new Command('clusterconnect')
+/** `name` is how help shows the command: `clusterconnect`, or `kubectl clusterconnect` for the kubectl plugin. */
+export function buildProgram(name = 'clusterconnect'): Command {
+  const program = new Command(name)
     .description(
       'Reach a Kubernetes apiserver from anywhere through an outbound-only, end-to-end encrypted tunnel.\n' +
         'One binary runs every role: relay, agent, auth-proxy, operator, and the client proxy.',
@@ -39,8 +42,8 @@ export function buildProgram(): Command {
 }
 
 /** Runs the CLI and returns the exit code instead of exiting, so tests can drive it in-process. */
-export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export async function runCli(argv: readonly string[], name?: string): Promise<number> {
+  const program = buildProgram(name);
   try {
     await program.parseAsync([...argv]);
     return ExitCode.ok;
@@ -50,6 +53,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    return ExitCode.failure;
+    return err instanceof CommandFailure ? err.exitCode : ExitCode.failure;
   }
 }

@@ -1,75 +1,194 @@
-// `clusterconnect proxy`: the client proxy core. kubectl talks to 127.0.0.1:PORT; each connection is one stream
-// through the relay to the cluster. (Login and kubeconfig writing come with the client issue.)
-import { readFile } from 'node:fs/promises';
+// `clusterconnect proxy`: the daily command, with `az connectedk8s proxy`'s flags. Asks the relay for the
+// cluster's connection info, serves kubectl on 127.0.0.1:PORT, writes the kubeconfig, blocks until Ctrl+C or
+// SIGTERM and then takes its kubeconfig entries out again.
 import { readFileSync } from 'node:fs';
+import { Option } from 'commander';
 import type { Command } from 'commander';
+import { parsePort } from '../agent/agent-config.js';
+import { parseDuration } from '../common/duration.js';
 import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
-import { parsePort, parseRelayUrl } from '../agent/agent-config.js';
+import { CaPinMismatchError, certificateFingerprints } from '../client/ca-pin.js';
 import { DEFAULT_CLIENT_PROXY_PORT } from '../client/client-proxy-config.js';
-import type { ClientProxyConfig } from '../client/client-proxy-config.js';
-import { startClientProxy } from '../client/client-proxy.js';
+import { startClusterProxy } from '../client/cluster-proxy.js';
+import type { ClusterProxy, ClusterProxyOptions } from '../client/cluster-proxy.js';
+import { defaultKubeconfigPath, STDOUT_FILE } from '../client/kubeconfig/kubeconfig-file.js';
+import { KubeconfigInvalidError } from '../client/kubeconfig/kubeconfig-document.js';
+import { execCommandForThisCli } from '../client/kubeconfig/kubeconfig-entries.js';
+import type { ExecUser, TokenUser } from '../client/kubeconfig/kubeconfig-entries.js';
+import { LoginRequiredError, TokenCacheUnreadableError } from '../client/login/errors.js';
+import { getTokenArgs } from '../client/login/login-target.js';
+import type { LoginTargetFlags } from '../client/login/login-target.js';
+import { readyJsonLine, readyTextLines } from '../client/ready-output.js';
+import type { ReadyState } from '../client/ready-output.js';
+import { RelayApiError } from '../client/relay-api.js';
 import { checkClusterName } from '../relay/cluster-name.js';
+import { CommandFailure, ExitCode } from './exit-codes.js';
 import { parseFlags } from './flag-helpers.js';
+import { addLoginTargetOptions, hasTargetFlags } from './login-target-options.js';
+import { resolveLoginTarget } from '../client/login/login-target.js';
+import { addRelayClientOptions, relayClientFromFlags } from './relay-client-options.js';
+import type { RelayClientFlags } from './relay-client-options.js';
 
-interface ProxyFlags {
+export { RELAY_TOKEN_ENV } from './relay-client-options.js';
+
+export const ProxyExitCode = {
+  ...ExitCode,
+  /** Unknown cluster, or no agent connected for it. */
+  clusterUnavailable: 3,
+  /** The relay refused the credential (401/403), or a login is needed. */
+  unauthorized: 4,
+  /** --certificate-authority differs from the CA the relay serves. */
+  caMismatch: 5,
+} as const;
+
+const PROXY_HELP = `
+Examples:
+  # one login per audience: the relay's token must never be one the cluster accepts
+  clusterconnect login --authority https://login.example.com --client-id cc --audience api://kube-aad-proxy
+  clusterconnect login --authority https://login.example.com --client-id cc --audience api://clusterconnect-relay
+  clusterconnect proxy -n prod --relay wss://relay.example.com --relay-audience api://clusterconnect-relay \\
+      --authority https://login.example.com --client-id cc --audience api://kube-aad-proxy
+  clusterconnect proxy -n prod --port 47012 --output json     # a second cluster on its own port
+
+The kubeconfig user is an exec plugin (clusterconnect get-token with the login target flags), so kubectl always
+gets a fresh token and none is stored; with --token the service-account token is stored instead. The cluster CA
+comes from the relay unless --certificate-authority pins it. On Ctrl+C/SIGTERM the entries added are removed and
+the previous current-context is restored (unless --keep-kubeconfig).
+
+Exit codes:
+  0  stopped by Ctrl+C or SIGTERM (kubeconfig cleaned up)
+  1  run-time failure: relay unreachable after retrying, port in use, kubeconfig unreadable or invalid
+  2  invalid command line
+  3  the relay knows no agent for this cluster (unknown cluster, or its agents are gone: last seen is shown)
+  4  the relay refused the credential (HTTP 401/403), or a login is needed
+  5  --certificate-authority does not match the CA the relay serves`;
+
+interface ProxyFlags extends RelayClientFlags, LoginTargetFlags {
   name?: string;
-  relay?: string;
+  token?: string;
   port?: string;
   address: string;
-  relayTokenFile?: string;
-  relayToken?: string;
-  relayCaFile?: string;
-  insecure?: boolean;
+  file?: string;
+  kubeContext?: string;
+  certificateAuthority?: string;
+  keepKubeconfig?: boolean;
+  output: 'text' | 'json';
+  relayWait: string;
 }
 
-export const RELAY_TOKEN_ENV = 'CLUSTERCONNECT_RELAY_TOKEN';
+export interface ProxyCommandSettings extends Omit<ClusterProxyOptions, 'logger' | 'onRelayRetry'> {
+  output: 'text' | 'json';
+}
 
-export function proxyConfigFromFlags(flags: ProxyFlags, env: NodeJS.ProcessEnv = process.env): ClientProxyConfig {
+function readPinnedCa(file: string): { pem: string; file: string } {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`--certificate-authority ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
+  certificateFingerprints(pem, `--certificate-authority ${file}`);
+  return { pem, file };
+}
+
+function kubeconfigUser(flags: ProxyFlags): ExecUser | TokenUser {
+  if (flags.token !== undefined) {
+    if (flags.token.trim() === '') throw new Error('--token is empty');
+    return { kind: 'token', token: flags.token.trim() };
+  }
+  const { command, prefixArgs } = execCommandForThisCli();
+  // Without target flags get-token uses the most recent login.
+  const args = hasTargetFlags(flags) ? getTokenArgs(resolveLoginTarget(flags)) : ['get-token'];
+  return { kind: 'exec', command, args: [...prefixArgs, ...args] };
+}
+
+export function proxySettingsFromFlags(flags: ProxyFlags, env: NodeJS.ProcessEnv = process.env): ProxyCommandSettings {
   if (!flags.name) throw new Error('-n/--name is required: the cluster to connect to');
   const cluster = checkClusterName(flags.name);
-  if (!flags.relay) throw new Error('--relay is required, e.g. --relay wss://relay.example.com');
-  const relayUrl = parseRelayUrl(flags.relay, flags.insecure === true, '--relay');
-  if (flags.relayTokenFile && flags.relayToken) throw new Error('pass --relay-token-file or --relay-token, not both');
-  const inline = flags.relayToken ?? env[RELAY_TOKEN_ENV];
-  const tokenFile = flags.relayTokenFile;
-  if (!tokenFile && !inline) throw new Error(`a client token is required: pass --relay-token-file FILE (or set ${RELAY_TOKEN_ENV})`);
-  let relayCaPem: string | undefined;
-  if (flags.relayCaFile) {
-    try {
-      relayCaPem = readFileSync(flags.relayCaFile, 'utf8');
-    } catch (error) {
-      throw new Error(`--relay-ca-file ${flags.relayCaFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-    }
-  }
+  const relay = relayClientFromFlags(flags, flags, env);
+  const file = flags.file ?? defaultKubeconfigPath(env);
+  if (file === STDOUT_FILE && flags.output === 'json') throw new Error('--file - and --output json both write to stdout; pick one');
+  const pinnedCa = flags.certificateAuthority ? readPinnedCa(flags.certificateAuthority) : undefined;
   return {
     cluster,
-    relayUrl,
-    token: tokenFile ? async () => (await readFile(tokenFile, 'utf8')).trim() : () => Promise.resolve(inline ?? ''),
-    ...(relayCaPem ? { relayCaPem } : {}),
+    ...relay,
     listenHost: flags.address,
     listenPort: parsePort(flags.port, '--port', DEFAULT_CLIENT_PROXY_PORT),
-    sessionWaitMs: 10_000,
+    relayWaitMs: parseDuration(flags.relayWait, '--relay-wait'),
+    ...(pinnedCa ? { pinnedCa } : {}),
+    kubeconfig: { file, contextName: flags.kubeContext ?? cluster, user: kubeconfigUser(flags), keep: flags.keepKubeconfig === true },
+    output: flags.output,
   };
 }
 
+/** One line and the documented exit code for each failure a user can act on. */
+export function proxyFailure(error: unknown): CommandFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RelayApiError) {
+    if (error.failure === 'no-agent') return new CommandFailure(message, ProxyExitCode.clusterUnavailable);
+    if (error.failure === 'unauthorized' || error.failure === 'forbidden') return new CommandFailure(message, ProxyExitCode.unauthorized);
+  }
+  if (error instanceof LoginRequiredError) return new CommandFailure(message, ProxyExitCode.unauthorized);
+  if (error instanceof CaPinMismatchError) return new CommandFailure(message, ProxyExitCode.caMismatch);
+  if (error instanceof KubeconfigInvalidError || error instanceof TokenCacheUnreadableError) return new CommandFailure(message, ProxyExitCode.failure);
+  return new CommandFailure(message, ProxyExitCode.failure);
+}
+
 export function registerProxyCommand(program: Command): void {
-  program
+  const cmd = program
     .command('proxy')
-    .description('serve a local endpoint for kubectl; every connection goes through the relay to the cluster')
+    .description('serve a local endpoint for kubectl, write the kubeconfig, and tunnel every connection through the relay to the cluster')
     .option('-n, --name <cluster>', 'the cluster to connect to')
-    .option('--relay <url>', 'the relay, wss://host[:port]')
+    .option('--token <token>', 'service-account token for the kubeconfig user entry (instead of the get-token exec plugin)')
     .option('--port <port>', `local port (default ${DEFAULT_CLIENT_PROXY_PORT})`)
     .option('--address <host>', 'local address to listen on', '127.0.0.1')
-    .option('--relay-token-file <file>', 'client token file (re-read on every reconnect)')
-    .option('--relay-token <token>', `client token (visible in the process list; prefer --relay-token-file or ${RELAY_TOKEN_ENV})`)
-    .option('--relay-ca-file <file>', "CA bundle for the relay's certificate")
-    .option('--insecure', 'allow a plain ws:// relay (loopback tests only)')
+    .option('-f, --file <path>', 'kubeconfig to merge into, or - to print the YAML (default $KUBECONFIG or ~/.kube/config)')
+    .option('--kube-context <name>', 'context name to write (default: the cluster name)')
+    .option('--certificate-authority <file>', 'pin the cluster CA (PEM): refuse to start if the relay serves a different one')
+    .option('--keep-kubeconfig', 'leave the kubeconfig entries in place on exit')
+    .addOption(new Option('-o, --output <format>', 'text, or json: one ready line on stdout for scripts').choices(['text', 'json']).default('text'))
+    .option('--relay-wait <duration>', 'how long to keep retrying an unreachable relay', '30s');
+  addRelayClientOptions(cmd);
+  addLoginTargetOptions(cmd)
+    .addHelpText('after', PROXY_HELP)
     .action(async (flags: ProxyFlags, command: Command) => {
-      const config = parseFlags(command, () => proxyConfigFromFlags(flags));
-      const logger = createLogger('proxy');
-      const handle = await startClientProxy(config, logger);
-      process.stderr.write(`Proxy for cluster ${config.cluster} listening on ${handle.address.address}:${handle.address.port}. Press Ctrl+C to close proxy.\n`);
-      onShutdownSignals({ logger, graceMs: 5_000, stop: () => handle.close() });
+      const settings = parseFlags(command, () => proxySettingsFromFlags(flags));
+      const logger = createLogger('proxy', { level: process.env.LOG_LEVEL ?? 'warn' });
+      const say = (text: string) => process.stderr.write(`${text}\n`);
+      // Handlers first: a signal that arrives right after the ready line must already find them (Node's default
+      // for SIGINT/SIGTERM is to die without cleaning up).
+      const running: { proxy?: ClusterProxy; state?: ReadyState } = {};
+      onShutdownSignals({
+        logger,
+        graceMs: 5_000,
+        stop: async () => {
+          const removed = await running.proxy?.close();
+          const state = running.state;
+          if (state && removed && removed.removed.length > 0) {
+            say(`Removed "${state.context}" from ${state.kubeconfig}${removed.restoredCurrentContext ? `; current context is "${removed.restoredCurrentContext}" again` : ''}`);
+          }
+        },
+      });
+      let proxy: ClusterProxy;
+      try {
+        proxy = running.proxy = await startClusterProxy({
+          ...settings,
+          logger,
+          onRelayRetry: (error, delayMs, attempt) => say(`${error.message}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1})`),
+        });
+      } catch (error) {
+        throw proxyFailure(error);
+      }
+      const state: ReadyState = (running.state = {
+        cluster: settings.cluster,
+        context: proxy.merge.contextName,
+        listen: `${proxy.address.address}:${proxy.address.port}`,
+        kubeconfig: proxy.merge.file,
+      });
+      for (const warning of proxy.merge.warnings) say(`warning: ${warning}`);
+      if (settings.output === 'json') process.stdout.write(readyJsonLine(state));
+      // With --file - stdout carries the YAML, so the human lines go to stderr.
+      else (proxy.merge.file === STDOUT_FILE ? process.stderr : process.stdout).write(readyTextLines(state, proxy.merge.message));
     });
 }

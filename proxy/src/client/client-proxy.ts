@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
 import { ReconnectingSession } from '../common/reconnecting-session.js';
+import { RenewingSession } from './renewing-session.js';
 import { dialRelay, relayOrigin } from '../common/relay-dial.js';
 import { TunnelOpenError } from '../tunnel/errors.js';
 import { bridgeStreamToSocket } from '../tunnel/tcp-bridge.js';
@@ -13,7 +14,9 @@ import type { ClientProxyConfig } from './client-proxy-config.js';
 export interface ClientProxyHandle {
   /** host:port kubectl should use. */
   address: AddressInfo;
-  relaySession: ReconnectingSession;
+  relaySession: RenewingSession;
+  /** Re-dials the relay (with the credential current now) without closing the listener or open streams. */
+  renewSession(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,11 +40,14 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
 export async function startClientProxy(config: ClientProxyConfig, logger: Logger = createLogger('proxy')): Promise<ClientProxyHandle> {
   const url = connectUrl(config.relayUrl, config.cluster);
   const relay = relayOrigin(url);
-  const relaySession = new ReconnectingSession({
-    relay,
-    logger,
-    dial: async () => dialRelay({ url, token: await config.token(), ...(config.relayCaPem ? { caPem: config.relayCaPem } : {}), logger }),
-  });
+  const relaySession = new RenewingSession(
+    () =>
+      new ReconnectingSession({
+        relay,
+        logger,
+        dial: async () => dialRelay({ url, token: await config.token(), ...(config.relayCaPem ? { caPem: config.relayCaPem } : {}), logger }),
+      }),
+  );
 
   const handleConnection = (socket: net.Socket) => {
     socket.setNoDelay(true);
@@ -82,6 +88,7 @@ export async function startClientProxy(config: ClientProxyConfig, logger: Logger
   return {
     address,
     relaySession,
+    renewSession: () => relaySession.renew(config.sessionWaitMs),
     async close() {
       relaySession.stop();
       for (const session of relaySession.sessions) session.close('client proxy stopping');

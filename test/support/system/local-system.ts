@@ -22,6 +22,8 @@ export interface LocalSystemOptions {
   oidc?: { issuerURL: string; audience: string; caBundle: string };
   /** Progress lines (the demo prints them). */
   say?: (line: string) => void;
+  /** The user entry `clusterconnect proxy` writes: this service-account token (its --token), else the exec plugin. */
+  proxyToken?: () => Promise<string>;
 }
 
 export interface LocalSystem {
@@ -34,6 +36,8 @@ export interface LocalSystem {
   pods: RunningPod[];
   proxy: RoleProcess;
   proxyPort: number;
+  /** The kubeconfig `clusterconnect proxy` wrote (context = the cluster name). */
+  proxyKubeconfig: string;
   /** kube-aad-proxy's CA and TLS name, as the ClusterConnect's status publishes them. */
   caBundle: string;
   serverName: string;
@@ -129,14 +133,17 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
 
   say('client: clusterconnect proxy');
   const proxyPort = await freePort();
-  const proxy = startRole('proxy', ['proxy', '-n', clusterName, '--relay', relayUrl, '--relay-ca-file', relayCaFile, '--relay-token-file', clientTokenFile, '--port', String(proxyPort)]);
+  const proxyKubeconfig = join(dir, 'proxy-kubeconfig');
+  const proxyToken = options.proxyToken ? ['--token', await options.proxyToken()] : [];
+  const proxy = startRole('proxy', ['proxy', '-n', clusterName, '--relay', relayUrl, '--relay-ca-file', relayCaFile, '--relay-token-file', clientTokenFile,
+    '--port', String(proxyPort), '--file', proxyKubeconfig, '--output', 'json', ...proxyToken]);
   started.push(proxy);
-  await proxy.waitForLog('client proxy listening');
+  await proxy.waitForLog('"status":"ready"');
 
   const caBundle = status.caBundle ?? '';
   const serverName = status.authProxyServerName ?? '';
   return {
-    dir, relayUrl, relayCaFile, clientTokenFile, pods, proxy, proxyPort, caBundle, serverName,
+    dir, relayUrl, relayCaFile, clientTokenFile, pods, proxy, proxyPort, proxyKubeconfig, caBundle, serverName,
     get relay() { return relay; },
     get operator() { return operator; },
     kubeconfigThroughTunnel(user, name = 'tunnel') {

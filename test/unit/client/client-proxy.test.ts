@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { startAgent } from '../../../proxy/src/agent/agent.js';
 import { startClientProxy } from '../../../proxy/src/client/client-proxy.js';
 import type { ClientProxyConfig } from '../../../proxy/src/client/client-proxy-config.js';
-import { proxyConfigFromFlags } from '../../../proxy/src/cli/proxy-command.js';
+import { proxySettingsFromFlags } from '../../../proxy/src/cli/proxy-command.js';
 import { waitFor } from '../../support/cluster.js';
 import { readAll, captureLogger } from '../tunnel/helpers.js';
 import { clusterInfo, makeKeys, startTestRelay, testCaPem } from '../relay/fixtures.js';
@@ -108,9 +108,18 @@ describe('client proxy core', () => {
   });
 
   it('parses the proxy flags', () => {
-    const config = proxyConfigFromFlags({ name: 'c1', relay: 'wss://relay.example.com', address: '127.0.0.1', relayToken: 't' }, {});
-    expect(config.listenPort).to.equal(47011);
-    expect(() => proxyConfigFromFlags({ name: 'c1', relay: 'wss://r', address: '127.0.0.1' }, {})).to.throw('a client token is required');
-    expect(() => proxyConfigFromFlags({ name: 'c1', relay: 'ws://r', address: '127.0.0.1', relayToken: 't' }, {})).to.throw('use wss://');
+    const base = { name: 'c1', relay: 'wss://relay.example.com', address: '127.0.0.1', output: 'text' as const, relayWait: '30s' };
+    const settings = proxySettingsFromFlags({ ...base, relayToken: 't' }, { HOME: '/nonexistent-home' });
+    expect(settings.listenPort).to.equal(47011);
+    expect(settings.kubeconfig.contextName).to.equal('c1');
+    expect(settings.credential.describe).to.equal('--relay-token');
+    expect(() => proxySettingsFromFlags({ ...base, relay: 'ws://r', relayToken: 't' }, {})).to.throw('use wss://');
+    expect(() => proxySettingsFromFlags({ ...base, file: '-', output: 'json', relayToken: 't' }, {})).to.throw('pick one');
+    // Without a relay token, only an explicit relay audience: the cluster's own token must never reach the relay.
+    expect(() => proxySettingsFromFlags(base, {})).to.throw('a relay credential is required');
+    const oidc = proxySettingsFromFlags({ ...base, authority: 'https://issuer.example', clientId: 'cc', audience: 'api://kube', relayAudience: 'api://relay' }, {});
+    expect(oidc.credential.describe).to.equal('OIDC login for https://issuer.example (api://relay)');
+    expect(oidc.kubeconfig.user).to.deep.include({ kind: 'exec' });
+    expect((oidc.kubeconfig.user as { args: string[] }).args).to.include.members(['get-token', '--audience', 'api://kube']).and.not.include('api://relay');
   });
 });

@@ -1,0 +1,68 @@
+// What the client proxy presents to the relay: a relay-minted client token (inline, from the environment, or a
+// file re-read on every use so a rotated token is picked up), or an OIDC access token for the relay's audience
+// from the login cache (refreshed silently by acquireToken). Each knows when its token expires, so the session
+// can be re-dialed with a fresh one before then.
+import { readFile } from 'node:fs/promises';
+import { decodeJwt } from 'jose';
+import { acquireToken } from './login/acquire-token.js';
+import type { LoginTarget } from './login/login-target.js';
+import type { TokenCacheFile } from './login/token-cache.js';
+
+export interface RelayToken {
+  token: string;
+  /** Unknown for an opaque token: then it is never renewed on a schedule. */
+  expiresOn?: Date;
+}
+
+export interface RelayCredential {
+  /** For messages ("relay client token file x", "OIDC login for …"); never the token. */
+  describe: string;
+  current(): Promise<RelayToken>;
+}
+
+/** The `exp` of a JWT, read without verifying it: only to schedule renewal, never to trust anything. */
+export function jwtExpiry(token: string): Date | undefined {
+  try {
+    const { exp } = decodeJwt(token);
+    return typeof exp === 'number' ? new Date(exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function withExpiry(token: string): RelayToken {
+  const expiresOn = jwtExpiry(token);
+  return { token, ...(expiresOn ? { expiresOn } : {}) };
+}
+
+export function inlineRelayCredential(token: string, source: string): RelayCredential {
+  const value = withExpiry(token.trim());
+  return { describe: source, current: () => Promise.resolve(value) };
+}
+
+export function fileRelayCredential(file: string): RelayCredential {
+  return {
+    describe: `relay client token file ${file}`,
+    async current() {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new Error(`relay client token file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+      }
+      if (text.trim() === '') throw new Error(`relay client token file ${file} is empty`);
+      return withExpiry(text.trim());
+    },
+  };
+}
+
+/** An OIDC access token for the relay's audience from `clusterconnect login`'s cache (that target's session). */
+export function oidcRelayCredential(cache: TokenCacheFile, target: LoginTarget): RelayCredential {
+  return {
+    describe: `OIDC login for ${target.authority} (${[...target.scopes, target.audience ?? ''].filter(Boolean).join(' ')})`,
+    async current() {
+      const { token, expiresOn } = await acquireToken({ cache, target });
+      return { token, expiresOn };
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCredentialRenewal, renewalTiming } from '../../../proxy/src/client/credential-renewal.js';
+import { fileRelayCredential, inlineRelayCredential, jwtExpiry } from '../../../proxy/src/client/relay-credential.js';
+import type { RelayCredential, RelayToken } from '../../../proxy/src/client/relay-credential.js';
+import { captureLogger } from '../tunnel/helpers.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fakeJwt = (exp: number) => `e30.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
+
+describe('proxy: relay credential and its renewal', () => {
+  it('reads a JWT expiry without trusting it; opaque tokens have none', () => {
+    expect(jwtExpiry(fakeJwt(2_000_000_000))?.toISOString()).to.equal(new Date(2_000_000_000_000).toISOString());
+    expect(jwtExpiry('opaque')).to.equal(undefined);
+  });
+
+  it('a token file is re-read on every use (a rotated token is picked up)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cc-cred-')), 'token');
+    writeFileSync(file, `${fakeJwt(1)}\n`);
+    const credential = fileRelayCredential(file);
+    expect((await credential.current()).token).to.equal(fakeJwt(1));
+    writeFileSync(file, fakeJwt(2));
+    expect((await credential.current()).expiresOn?.getTime()).to.equal(2000);
+    writeFileSync(file, '  ');
+    await credential.current().then(
+      () => expect.fail('empty file accepted'),
+      (e: Error) => expect(e.message).to.equal(`relay client token file ${file} is empty`),
+    );
+    expect(inlineRelayCredential(' x ', '--relay-token').describe).to.equal('--relay-token');
+  });
+
+  it('timing: a fifth of the remaining life before expiry (at most 5 min), re-asking every fiftieth', () => {
+    expect(renewalTiming(new Date(10_000), 5_000)).to.deep.equal({ firstCheckMs: 4_000, retryMs: 100 });
+    expect(renewalTiming(new Date(3_600_000), 0)).to.deep.equal({ firstCheckMs: 3_300_000, retryMs: 15_000 });
+    expect(renewalTiming(new Date(0), 5_000).firstCheckMs).to.equal(0);
+  });
+
+  it('renews before expiry once the issuer hands out a newer token, asking again while it does not', async () => {
+    const start = Date.now();
+    let issued: RelayToken = { token: 'a', expiresOn: new Date(start + 1_000) };
+    let asks = 0;
+    const credential: RelayCredential = {
+      describe: 'fake',
+      current: () => {
+        asks++;
+        // The "cache" refreshes only in the last 150 ms of a token's life, like a login cache does.
+        if (issued.expiresOn && issued.expiresOn.getTime() - Date.now() < 150) issued = { token: `t${asks}`, expiresOn: new Date(Date.now() + 1_000) };
+        return Promise.resolve(issued);
+      },
+    };
+    const renewedAt: number[] = [];
+    const log = captureLogger();
+    const renewal = startCredentialRenewal({ credential, initial: issued, renew: () => (renewedAt.push(Date.now()), Promise.resolve()), logger: log.logger });
+    try {
+      await sleep(2_300);
+      expect(renewal.count).to.be.greaterThanOrEqual(2);
+      expect(asks, 'asked again while the same token came back').to.be.greaterThan(renewal.count);
+      expect(renewedAt[0] ?? Infinity).to.be.lessThan(start + 1_000);
+      expect(log.lines.join('\n')).to.include('relay credential renewed').and.not.include('"t1"');
+    } finally {
+      renewal.stop();
+    }
+  });
+
+  it('a failing renewal is logged and retried; the session in use is left alone', async () => {
+    let fail = true;
+    let token: RelayToken = { token: 'a', expiresOn: new Date(Date.now() + 300) };
+    const credential: RelayCredential = {
+      describe: 'fake',
+      current: () => (fail ? Promise.reject(new Error('issuer down')) : Promise.resolve((token = { token: 'b', expiresOn: new Date(Date.now() + 60_000) }))),
+    };
+    const log = captureLogger();
+    const renewal = startCredentialRenewal({ credential, initial: token, renew: () => Promise.resolve(), logger: log.logger });
+    try {
+      await sleep(400);
+      expect(renewal.count).to.equal(0);
+      expect(log.lines.join('\n')).to.include('could not renew the relay credential; will retry').and.include('issuer down');
+      fail = false;
+      await sleep(1_200);
+      expect(renewal.count).to.equal(1);
+    } finally {
+      renewal.stop();
+    }
+  });
+});
