@@ -35,7 +35,7 @@ lint: build ## eslint with typescript-eslint (type-aware)
 test-unit: build ## Unit tests (no cluster needed) with a coverage summary
 	c8 --reporter=text-summary --exclude 'dist/test/**' mocha --config test/unit/.mocharc.json
 
-test-integration: build ## Real processes on loopback: relay, agents, client proxy, TLS upstream (no cluster)
+test-integration: build cluster-up ## Real processes on loopback: relay, agents, client proxy, TLS upstream, real kubectl
 	mocha --config test/integration/.mocharc.json
 
 test-e2e: build cluster-up ## End-to-end tests against the local control plane
