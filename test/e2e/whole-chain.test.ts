@@ -13,6 +13,109 @@ import { run } from '../support/run.js';
 import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
 import { OPERATOR_SERVICE_ACCOUNT, SYSTEM_NAMESPACE } from './setup.js';
 
+
+interface ChainCaller {
+  kubeconfig: string;
+  ns: string;
+  /** The username the apiserver sees. */
+  username: string;
+  /** `kubectl create rolebinding` subject flag for the caller. */
+  subject: string;
+}
+
+/** The kubectl checks issue 7 asks of each path: get -A, watch, a 1 MB apply, can-i, an intact 403, exec, logs -f and
+ *  port-forward, all through client proxy → relay → agent → kube-aad-proxy → apiserver. */
+function kubectlThroughTheChain(c: () => ChainCaller): void {
+  const tunnel = (args: string[], input?: string) => kubectl(args, { kubeconfig: c().kubeconfig, ...(input ? { input } : {}) });
+
+  it('kubectl get pods -A answers through the tunnel, as the caller', async () => {
+    const whoami = JSON.parse((await tunnel(['auth', 'whoami', '-o', 'json'])).stdout) as { status: { userInfo: { username: string } } };
+    expect(whoami.status.userInfo.username).to.equal(c().username);
+    const pods = await tunnel(['get', 'pods', '-A']);
+    expect(pods.code, pods.stderr).to.equal(0);
+    expect(pods.stdout).to.contain('-kube-aad-proxy-');
+  });
+
+  it('a watch receives an event through the tunnel', async () => {
+    const watch = spawn(kubectlPath, ['--kubeconfig', c().kubeconfig, 'get', 'configmaps', '-n', c().ns, '--watch', '-o', 'name']);
+    let seen = '';
+    watch.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await kubectlOk(['create', 'configmap', 'watched', '-n', c().ns, '--from-literal=a=b']);
+      await waitFor('the watch to print the new ConfigMap', () => Promise.resolve(seen.includes('configmap/watched') ? true : undefined), 15_000, 100);
+    } finally {
+      watch.kill();
+    }
+  });
+
+  it('applies a 1 MB ConfigMap, answers auth can-i, and carries the apiserver’s 403 intact', async () => {
+    const big = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: c().ns }, data: { blob: 'x'.repeat(1_000_000) } };
+    // Server-side: client-side apply would copy 1 MB into the last-applied annotation (limit 256 KiB).
+    const apply = await tunnel(['apply', '--server-side', '-f', '-'], JSON.stringify(big));
+    expect(apply.code, apply.stderr).to.equal(0);
+    const stored = JSON.parse(await kubectlOk(['get', 'configmap', 'big', '-n', c().ns, '-o', 'json'])) as { data: { blob: string } };
+    expect(stored.data.blob).to.have.length(1_000_000);
+    expect((await tunnel(['auth', 'can-i', 'create', 'configmaps', '-n', c().ns])).stdout.trim()).to.equal('yes');
+    expect((await tunnel(['auth', 'can-i', 'delete', 'nodes'])).stdout.trim()).to.equal('no');
+    const denied = await tunnel(['get', 'secrets', '-n', 'kube-system']);
+    expect(denied.code).to.equal(1);
+    expect(denied.stderr).to.contain(`Error from server (Forbidden): secrets is forbidden: User "${c().username}" cannot list resource "secrets" in API group "" in the namespace "kube-system"`);
+  });
+
+  describe('streaming through every hop (kwok runs exec on this host, serves logs from a file, forwards a port)', () => {
+    let pod: string;
+    before(async () => {
+      pod = (await kubectlOk(['get', 'pods', '-n', c().ns, '-l', 'app.kubernetes.io/component=agent', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+      await kubectlOk(['create', 'rolebinding', 'caller-admin', '-n', c().ns, '--clusterrole=admin', c().subject]);
+    });
+
+    it('kubectl exec runs a command and carries stdin and stdout (WebSocket v5 upgrade)', async () => {
+      const computed = await tunnel(['exec', '-n', c().ns, pod, '--', 'sh', '-c', 'echo $((6 * 7))']);
+      expect(computed.code, computed.stderr).to.equal(0);
+      expect(computed.stdout.trim()).to.equal('42');
+      // `head -n 1` ends by itself: kwok's exec server does not pass stdin's end on, so `cat` would never return.
+      const echoed = await tunnel(['exec', '-i', '-n', c().ns, pod, '--', 'head', '-n', '1'], 'through every hop\n');
+      expect(echoed.code, echoed.stderr).to.equal(0);
+      expect(echoed.stdout).to.equal('through every hop\n');
+    });
+
+    it('kubectl logs -f streams lines as they are written', async () => {
+      const logFile = join(stateDir, 'pod.log');
+      const follow = spawn(kubectlPath, ['--kubeconfig', c().kubeconfig, 'logs', '-f', '-n', c().ns, pod]);
+      let seen = '';
+      follow.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      try {
+        for (const n of [1, 2, 3]) {
+          appendFileSync(logFile, `${new Date().toISOString()} stdout F streamed line ${n}\n`);
+          await waitFor(`log line ${n} through the tunnel`, () => Promise.resolve(seen.includes(`streamed line ${n}`) ? true : undefined), 10_000, 100);
+        }
+      } finally {
+        follow.kill();
+      }
+    });
+
+    it('kubectl port-forward carries a TCP conversation to the pod port', async () => {
+      const target = Number(readFileSync(join(stateDir, 'port-forward-target'), 'utf8'));
+      const server = createServer((req, res) => res.end(`answered ${req.url}`));
+      await new Promise<void>((resolve) => server.listen(target, '127.0.0.1', resolve));
+      const local = await freePort();
+      const forward = spawn(kubectlPath, ['--kubeconfig', c().kubeconfig, 'port-forward', '-n', c().ns, pod, `${local}:8080`]);
+      try {
+        const body = await waitFor('an answer through port-forward', async () => {
+          const response = await fetch(`http://127.0.0.1:${local}/through-the-tunnel`).catch(() => undefined);
+          return response?.ok ? response.text() : undefined;
+        }, 15_000, 200);
+        expect(body).to.equal('answered /through-the-tunnel');
+      } finally {
+        forward.kill();
+        server.close();
+      }
+    });
+  });
+
+}
+
 describe('the whole chain with real kubectl (service-account token path)', function () {
   this.timeout(240_000);
   let ns: string;
@@ -42,97 +145,13 @@ describe('the whole chain with real kubectl (service-account token path)', funct
     if (ns) await kubectl(['delete', 'namespace', ns, '--wait=false']);
   });
 
-  it('kubectl get pods -A answers through the tunnel, as the service account', async () => {
-    const whoami = JSON.parse((await tunnel(['auth', 'whoami', '-o', 'json'])).stdout) as { status: { userInfo: { username: string } } };
-    expect(whoami.status.userInfo.username).to.equal(`system:serviceaccount:${ns}:deployer`);
-    const pods = await tunnel(['get', 'pods', '-A']);
-    expect(pods.code, pods.stderr).to.equal(0);
-    expect(pods.stdout).to.contain('chain-agent-');
-  });
-
-  it('a watch receives an event through the tunnel', async () => {
-    const watch = spawn(kubectlPath, ['--kubeconfig', kubeconfig, 'get', 'configmaps', '-n', ns, '--watch', '-o', 'name']);
-    let seen = '';
-    watch.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      await kubectlOk(['create', 'configmap', 'watched', '-n', ns, '--from-literal=a=b']);
-      await waitFor('the watch to print the new ConfigMap', () => Promise.resolve(seen.includes('configmap/watched') ? true : undefined), 15_000, 100);
-    } finally {
-      watch.kill();
-    }
-  });
-
-  it('applies a 1 MB ConfigMap, answers auth can-i, and carries the apiserver’s 403 intact', async () => {
-    const big = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: ns }, data: { blob: 'x'.repeat(1_000_000) } };
-    // Server-side: client-side apply would copy 1 MB into the last-applied annotation (limit 256 KiB).
-    const apply = await tunnel(['apply', '--server-side', '-f', '-'], JSON.stringify(big));
-    expect(apply.code, apply.stderr).to.equal(0);
-    const stored = JSON.parse(await kubectlOk(['get', 'configmap', 'big', '-n', ns, '-o', 'json'])) as { data: { blob: string } };
-    expect(stored.data.blob).to.have.length(1_000_000);
-    expect((await tunnel(['auth', 'can-i', 'create', 'configmaps', '-n', ns])).stdout.trim()).to.equal('yes');
-    expect((await tunnel(['auth', 'can-i', 'delete', 'nodes'])).stdout.trim()).to.equal('no');
-    const denied = await tunnel(['get', 'secrets', '-n', 'kube-system']);
-    expect(denied.code).to.equal(1);
-    expect(denied.stderr).to.contain(`Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:${ns}:deployer" cannot list resource "secrets" in API group "" in the namespace "kube-system"`);
-  });
+  kubectlThroughTheChain(() => ({ kubeconfig, ns, username: `system:serviceaccount:${ns}:deployer`, subject: `--serviceaccount=${ns}:deployer` }));
 
   it('serves a second real client: the Python kubernetes package lists pods with the same kubeconfig', async () => {
     const result = await run('/usr/bin/python3', [repoPath('test/e2e/python/list_pods.py'), kubeconfig]);
     expect(result.code, result.stderr).to.equal(0);
     const pods = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as string);
     expect(pods.some((p) => p.startsWith(`${ns}/chain-kube-aad-proxy-`))).to.equal(true);
-  });
-
-  describe('streaming through every hop (kwok runs exec on this host, serves logs from a file, forwards a port)', () => {
-    let pod: string;
-    before(async () => {
-      pod = (await kubectlOk(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/component=agent', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
-      await kubectlOk(['create', 'rolebinding', 'deployer-admin', '-n', ns, '--clusterrole=admin', `--serviceaccount=${ns}:deployer`]);
-    });
-
-    it('kubectl exec runs a command and carries stdin and stdout (WebSocket v5 upgrade)', async () => {
-      const computed = await tunnel(['exec', '-n', ns, pod, '--', 'sh', '-c', 'echo $((6 * 7))']);
-      expect(computed.code, computed.stderr).to.equal(0);
-      expect(computed.stdout.trim()).to.equal('42');
-      // `head -n 1` ends by itself: kwok's exec server does not pass stdin's end on, so `cat` would never return.
-      const echoed = await tunnel(['exec', '-i', '-n', ns, pod, '--', 'head', '-n', '1'], 'through every hop\n');
-      expect(echoed.code, echoed.stderr).to.equal(0);
-      expect(echoed.stdout).to.equal('through every hop\n');
-    });
-
-    it('kubectl logs -f streams lines as they are written', async () => {
-      const logFile = join(stateDir, 'pod.log');
-      const follow = spawn(kubectlPath, ['--kubeconfig', kubeconfig, 'logs', '-f', '-n', ns, pod]);
-      let seen = '';
-      follow.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
-      try {
-        for (const n of [1, 2, 3]) {
-          appendFileSync(logFile, `${new Date().toISOString()} stdout F streamed line ${n}\n`);
-          await waitFor(`log line ${n} through the tunnel`, () => Promise.resolve(seen.includes(`streamed line ${n}`) ? true : undefined), 10_000, 100);
-        }
-      } finally {
-        follow.kill();
-      }
-    });
-
-    it('kubectl port-forward carries a TCP conversation to the pod port', async () => {
-      const target = Number(readFileSync(join(stateDir, 'port-forward-target'), 'utf8'));
-      const server = createServer((req, res) => res.end(`answered ${req.url}`));
-      await new Promise<void>((resolve) => server.listen(target, '127.0.0.1', resolve));
-      const local = await freePort();
-      const forward = spawn(kubectlPath, ['--kubeconfig', kubeconfig, 'port-forward', '-n', ns, pod, `${local}:8080`]);
-      try {
-        const body = await waitFor('an answer through port-forward', async () => {
-          const response = await fetch(`http://127.0.0.1:${local}/through-the-tunnel`).catch(() => undefined);
-          return response?.ok ? response.text() : undefined;
-        }, 15_000, 200);
-        expect(body).to.equal('answered /through-the-tunnel');
-      } finally {
-        forward.kill();
-        server.close();
-      }
-    });
   });
 
   it('survives one of two agents being killed: no new request fails', async () => {
@@ -155,11 +174,19 @@ describe('the whole chain with real kubectl (service-account token path)', funct
     expect((await tunnel(['get', 'namespaces', ns, '-o', 'name'])).code).to.equal(0);
   });
 
-  it('the relay killed and restarted: the next kubectl command succeeds within 5 s of its return', async () => {
-    await system!.restartRelay();
-    const back = Date.now();
-    await waitFor('kubectl through the restarted relay', async () => ((await tunnel(['get', 'namespaces', ns, '-o', 'name'])).code === 0 ? true : undefined), 5_000, 200);
-    expect(Date.now() - back).to.be.lessThan(5_000);
+  it('the relay killed mid-watch and restarted: the next kubectl command succeeds within 5 s of its return', async () => {
+    const watch = spawn(kubectlPath, ['--kubeconfig', kubeconfig, 'get', 'configmaps', '-n', ns, '--watch', '-o', 'name']);
+    let seen = '';
+    watch.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    try {
+      await waitFor('the watch to list what exists', () => Promise.resolve(seen.includes('configmap/') ? true : undefined), 15_000, 100);
+      await system!.restartRelay();
+      const back = Date.now();
+      await waitFor('kubectl through the restarted relay', async () => ((await tunnel(['get', 'namespaces', ns, '-o', 'name'])).code === 0 ? true : undefined), 5_000, 200);
+      expect(Date.now() - back).to.be.lessThan(5_000);
+    } finally {
+      watch.kill();
+    }
   });
 });
 
@@ -213,6 +240,8 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
     await provider?.close();
     if (ns) await kubectl(['delete', 'namespace', ns, '--wait=false']);
   });
+
+  kubectlThroughTheChain(() => ({ kubeconfig, ns, username: 'alice-oid', subject: '--user=alice-oid' }));
 
   it('kubectl is the OIDC user (username = oid, groups from the token) through every hop', async () => {
     const whoami = await tunnel(['auth', 'whoami', '-o', 'json']);
