@@ -21,6 +21,12 @@ const CONCURRENT_STREAMS = 64;
 const REQUESTS_PER_CONCURRENT_STREAM = 100;
 const MANY_STREAMS = 1000;
 const IDLE_AGENTS = Number(process.env.BENCH_IDLE_AGENTS ?? 1000);
+/** Set to a directory to write a --cpu-prof profile of the relay, agent and client proxy (stopped with SIGTERM). */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+/** Extra node flags for the relay, agent and client proxy only (e.g. GC settings under test), space-separated. */
+const ROLE_NODE_OPTIONS = (process.env.BENCH_ROLE_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+/** Comma-separated subset of throughput,latency1,latency64,streams,idle (default: all), e.g. for profiling one. */
+const PHASES = new Set((process.env.BENCH_ONLY ?? 'throughput,latency1,latency64,streams,idle').split(','));
 
 async function echoServer(): Promise<net.Server> {
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -131,6 +137,24 @@ async function manyStreams(port: number): Promise<{ ok: number; seconds: number 
   return { ok: results.filter(Boolean).length, seconds };
 }
 
+/** CPU seconds (user + system) a process has used; USER_HZ is 100 on Linux. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Runs `work` and reports the CPU each tunnel process spent on it: on a shared 2-core machine the wall-clock
+ * figures swing with whatever else runs, while CPU per unit of work is what a change to the code moves.
+ */
+async function withCpu<T>(roles: RoleProcess[], work: () => Promise<T>): Promise<{ result: T; cpuSeconds: Record<string, number> }> {
+  const before = roles.map((r) => cpuSeconds(r.child.pid ?? 0));
+  const result = await work();
+  const cpu = Object.fromEntries(roles.map((r, i) => [r.name, Number((cpuSeconds(r.child.pid ?? 0) - (before[i] ?? 0)).toFixed(2))]));
+  return { result, cpuSeconds: cpu };
+}
+
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -167,16 +191,24 @@ async function main(): Promise<void> {
   const processes: RoleProcess[] = [];
   try {
     const quiet = { LOG_LEVEL: 'warn' };
-    const relay = startRole('relay', ['relay', '--listen', `127.0.0.1:${relayPort}`, '--insecure', '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0'], { env: quiet });
+    const profile = (name: string) => (PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${name}.cpuprofile`] : []);
+    const roleOptions = (name: string) => ({ env: quiet, nodeOptions: [...ROLE_NODE_OPTIONS, ...profile(name)] });
+    const relay = startRole('relay', ['relay', '--listen', `127.0.0.1:${relayPort}`, '--insecure', '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0'], roleOptions('relay'));
     processes.push(relay);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const agentToken = await ws.keys.tokenFile('agent', 'bench');
     const clientToken = await ws.keys.tokenFile('client', 'bench');
     const relayUrl = `ws://127.0.0.1:${relayPort}`;
-    const agent = startRole('agent', ['agent', '--cluster-name=bench', `--relay-url=${relayUrl}`, `--relay-token-file=${agentToken}`, `--upstream=127.0.0.1:${upstreamPort}`, `--upstream-ca-file=${ws.upstreamCaFile}`, '--upstream-server-name=localhost', '--ops-host=127.0.0.1', '--ops-port=0', '--insecure'], { env: quiet });
-    const proxy = startRole('proxy', ['proxy', '-n', 'bench', '--relay', relayUrl, '--port', String(proxyPort), '--relay-token-file', clientToken, '--insecure'], { env: quiet });
-    processes.push(agent, proxy);
-    await proxy.waitForLog('Press Ctrl+C');
+    const agent = startRole('agent', ['agent', '--cluster-name=bench', `--relay-url=${relayUrl}`, `--relay-token-file=${agentToken}`, `--upstream=127.0.0.1:${upstreamPort}`, `--upstream-ca-file=${ws.upstreamCaFile}`, '--upstream-server-name=localhost', '--ops-host=127.0.0.1', '--ops-port=0', '--insecure'], roleOptions('agent'));
+    processes.push(agent);
+    const proxyArgs = ['proxy', '-n', 'bench', '--relay', relayUrl, '--port', String(proxyPort), '--relay-token-file', clientToken, '--insecure', '--file', join(ws.dir, 'kubeconfig')];
+    // The proxy needs the agent's connection info from the relay, so it exits with 3 until the agent is there.
+    let proxy = startRole('proxy', proxyArgs, roleOptions('proxy'));
+    while ((await Promise.race([proxy.waitForLog('Press Ctrl+C').then(() => 'ready'), proxy.exited])) === 3) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      proxy = startRole('proxy', proxyArgs, roleOptions('proxy'));
+    }
+    processes.push(proxy);
     // Wait until a round trip works through the whole chain.
     for (;;) {
       const ok = await roundTrips(proxyPort, 1).then(() => true, () => false);
@@ -184,16 +216,20 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
 
+    const skipped = { p50: NaN, p99: NaN };
+    const phase = async <T>(name: string, run: () => Promise<T>, none: T): Promise<T> => (PHASES.has(name) ? run() : none);
     const results = {
       date: new Date().toISOString(),
       node: process.version,
       cpus: (await import('node:os')).cpus().length,
       note: 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
-      throughputMBps: { pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) },
-      latency1: { pipe: await latency(pipePort, 1, SEQUENTIAL_REQUESTS), tunnel: await latency(proxyPort, 1, SEQUENTIAL_REQUESTS) },
-      latency64: { pipe: await latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM), tunnel: await latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM) },
-      concurrentStreams: { pipe: await manyStreams(pipePort), tunnel: await manyStreams(proxyPort) },
-      idleAgents: await idleAgentMemory(ws),
+      throughputMBps: await phase('throughput', async () => ({ pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) }), { pipe: NaN, tunnel: NaN }),
+      throughputCpu: await phase('throughput', async () => (await withCpu(processes, () => throughput(proxyPort))).cpuSeconds, {}),
+      latency1: await phase('latency1', async () => ({ pipe: await latency(pipePort, 1, SEQUENTIAL_REQUESTS), tunnel: await latency(proxyPort, 1, SEQUENTIAL_REQUESTS) }), { pipe: skipped, tunnel: skipped }),
+      latency64: await phase('latency64', async () => ({ pipe: await latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM), tunnel: await latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM) }), { pipe: skipped, tunnel: skipped }),
+      latency64Cpu: await phase('latency64', async () => (await withCpu(processes, () => latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM))).cpuSeconds, {}),
+      concurrentStreams: await phase('streams', async () => ({ pipe: await manyStreams(pipePort), tunnel: await manyStreams(proxyPort) }), { pipe: { ok: 0, seconds: NaN }, tunnel: { ok: 0, seconds: NaN } }),
+      idleAgents: await phase('idle', () => idleAgentMemory(ws), { agents: 0, rssBefore: 0, rssAfter: 0, perAgentKiB: NaN }),
     };
     mkdirSync(repoPath('bench/results'), { recursive: true });
     writeFileSync(repoPath('bench/results/tunnel.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -212,10 +248,14 @@ async function main(): Promise<void> {
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 10)).join(' ');
     console.log(line(['measure', 'TCP pipe', 'tunnel', 'ratio', 'target']));
     for (const row of rows) console.log(line(row));
+    const cpu = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${f(v)}`).join(', ');
+    console.log(`\nCPU seconds, ${f(THROUGHPUT_BYTES / 1e6, 0)} MB echo through the tunnel (a second run): ${cpu(results.throughputCpu)}`);
+    console.log(`CPU seconds, ${CONCURRENT_STREAMS} streams x ${REQUESTS_PER_CONCURRENT_STREAM} 1 KB round trips (a second run): ${cpu(results.latency64Cpu)}`);
     console.log(`\nwrote ${repoPath('bench/results/tunnel.json')}`);
   } finally {
     pipe.kill('SIGKILL');
-    await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+    // SIGTERM lets a profiled process exit normally, which is when --cpu-prof writes its file.
+    await Promise.all(processes.map((p) => p.stop(PROFILE_DIR ? 'SIGTERM' : 'SIGKILL')));
     upstream.close();
   }
 }

@@ -1,11 +1,11 @@
-// Joins a stream a client opened on its session to a new stream the relay opens on one of the cluster's agent
-// sessions, byte for byte both ways. Backpressure is the streams' own: pipe() stops reading one side while the
-// other side's credit is used up, so a slow reader at either end holds at most one window in the relay.
+// Routes a stream a client opened on its session to a new stream the relay opens on one of the cluster's agent
+// sessions, and splices the two at the frame level (stream-splice.ts), or refuses it with a reason the user can act on.
 import type { Logger } from '../common/logger.js';
-import { TunnelOpenError } from '../tunnel/errors.js';
-import type { TunnelStream } from '../tunnel/stream.js';
+import { ResetCode } from '../tunnel/frame.js';
+import type { FrameStream } from '../tunnel/frame-stream.js';
 import type { AgentRegistry } from './agent-registry.js';
 import type { RelayMetrics } from './relay-metrics.js';
+import { spliceStreams } from './stream-splice.js';
 
 export interface PairingContext {
   registry: AgentRegistry;
@@ -22,32 +22,13 @@ export function noAgentMessage(cluster: string, relayName: string, lastSeen: Dat
   return `no agent is connected for cluster ${cluster} at relay ${relayName}${seen}`;
 }
 
-/** Pipes a to b and b to a, keeping half-close; an error on either side resets the other with the same reason. */
-export function joinStreams(clientStream: TunnelStream, agentStream: TunnelStream, onBytes: (direction: 'client_to_agent' | 'agent_to_client', bytes: number) => void): void {
-  clientStream.on('data', (chunk: Buffer) => onBytes('client_to_agent', chunk.length));
-  agentStream.on('data', (chunk: Buffer) => onBytes('agent_to_client', chunk.length));
-  clientStream.pipe(agentStream);
-  agentStream.pipe(clientStream);
-  const abort = (other: TunnelStream) => (error: Error) => {
-    if (!other.destroyed) other.destroy(error);
-  };
-  clientStream.on('error', abort(agentStream));
-  agentStream.on('error', abort(clientStream));
-  // A stream destroyed without an error (its session went away cleanly) must not leave the other one hanging.
-  const closeOther = (self: TunnelStream, other: TunnelStream) => () => {
-    if (!other.destroyed && !(self.readableEnded && self.writableFinished)) other.destroy(new Error('the other side of the relay closed the stream'));
-  };
-  clientStream.on('close', closeOther(clientStream, agentStream));
-  agentStream.on('close', closeOther(agentStream, clientStream));
-}
-
-/** Handles one stream a client opened for `cluster`: pick an agent, open, join; or reject with the reason. */
-export function routeClientStream(clientStream: TunnelStream, cluster: string, context: PairingContext): void {
+/** Handles one stream a client opened for `cluster`: pick an agent, open, splice; or refuse with the reason. */
+export function routeClientStream(clientStream: FrameStream, cluster: string, context: PairingContext): void {
   const { registry, logger, metrics } = context;
-  clientStream.on('error', () => undefined);
+  const refuse = (reason: string, code: number = ResetCode.OpenFailed) => clientStream.reset(code, reason);
   if (context.draining()) {
     metrics.errors.inc({ reason: 'draining' });
-    return clientStream.reject(`relay ${context.relayName} is shutting down; reconnect to another relay replica`);
+    return refuse(`relay ${context.relayName} is shutting down; reconnect to another relay replica`);
   }
   const agent = registry.pick(cluster);
   if (!agent) {
@@ -59,37 +40,28 @@ export function routeClientStream(clientStream: TunnelStream, cluster: string, c
         ? `all ${connected} agents of cluster ${cluster} at relay ${context.relayName} are draining; retry in a moment`
         : noAgentMessage(cluster, context.relayName, registry.lastSeen(cluster));
     logger.info('client stream refused', { cluster, reason });
-    return clientStream.reject(reason);
+    return refuse(reason);
   }
-  let agentStream: TunnelStream;
+  let agentStream: FrameStream;
   try {
-    agentStream = agent.session.openStream(cluster, { relay: context.relayName });
+    agentStream = agent.session.openFrameStream(cluster, { relay: context.relayName });
   } catch (error) {
     metrics.errors.inc({ reason: 'agent_open_failed' });
     metrics.streamsTotal.inc({ result: 'rejected' });
-    return clientStream.reject(`agent ${agent.id} of cluster ${cluster} could not take the stream: ${(error as Error).message}`);
+    return refuse(`agent ${agent.id} of cluster ${cluster} could not take the stream: ${(error as Error).message}`);
   }
   metrics.streamsOpen.inc();
-  let accounted = false;
-  const finish = () => {
-    if (accounted) return;
-    accounted = true;
-    metrics.streamsOpen.dec();
-  };
-  agentStream.once('open', () => {
-    metrics.streamsTotal.inc({ result: 'accepted' });
-    clientStream.accept();
-  });
-  agentStream.once('error', (error) => {
-    if (error instanceof TunnelOpenError && !clientStream.isAccepted && !clientStream.destroyed) {
+  // Bound once per stream: inc() with a label object hashes the labels on every DATA frame.
+  const bytes = { client_to_agent: metrics.bytes.labels({ direction: 'client_to_agent' }), agent_to_client: metrics.bytes.labels({ direction: 'agent_to_client' }) };
+  spliceStreams(clientStream, agentStream, {
+    bytes: (direction, count) => bytes[direction].inc(count),
+    accepted: () => metrics.streamsTotal.inc({ result: 'accepted' }),
+    refused(reason) {
       // The agent could not reach its upstream: the client gets the agent's sentence, which names the upstream.
       metrics.errors.inc({ reason: 'upstream_unreachable' });
       metrics.streamsTotal.inc({ result: 'rejected' });
-      logger.info('agent refused a stream', { cluster, agent: agent.id, reason: error.reason });
-      clientStream.reject(error.reason);
-    }
+      logger.info('agent refused a stream', { cluster, agent: agent.id, reason });
+    },
+    finished: () => metrics.streamsOpen.dec(),
   });
-  agentStream.once('close', finish);
-  clientStream.once('close', finish);
-  joinStreams(clientStream, agentStream, (direction, bytes) => metrics.bytes.inc({ direction }, bytes));
 }

@@ -68,7 +68,7 @@ function acceptClient(context: RelayContext, ws: WebSocket, req: IncomingMessage
   context.sessions.add(session);
   context.metrics.clientSessions.inc();
   logger.info('client connected');
-  session.on('stream', (stream) => routeClientStream(stream, cluster, { ...context, logger }));
+  session.on('frameStream', (stream) => routeClientStream(stream, cluster, { ...context, logger }));
   session.once('close', (error) => {
     context.sessions.delete(session);
     context.metrics.clientSessions.dec();

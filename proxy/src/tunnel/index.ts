@@ -10,6 +10,8 @@ export { createMemoryTransportPair } from './memory-transport.js';
 export { TunnelSession } from './session.js';
 export type { SessionSide, TunnelSessionEvents, TunnelSessionOptions, TunnelSessionStats } from './session.js';
 export { TunnelStream } from './stream.js';
+export { FrameStream } from './frame-stream.js';
+export type { FrameStreamHandler } from './frame-stream.js';
 export type { StreamDirection } from './stream.js';
 export { bridgeStreamToSocket, dialTarget } from './tcp-bridge.js';
 export type { DialTargetOptions } from './tcp-bridge.js';

@@ -7,8 +7,9 @@ import { FrameDecodeError, TunnelDeadPeerError, TunnelOpenError, TunnelProtocolE
 import { INITIAL_STREAM_WINDOW, validateStreamWindow } from './flow-control.js';
 import { FrameType, GoAwayCode, MAX_STREAM_ID, PING_PAYLOAD_SIZE, ResetCode, frameTypeName } from './frame.js';
 import type { Frame } from './frame.js';
+import { FrameStream } from './frame-stream.js';
 import { TunnelStream } from './stream.js';
-import type { StreamHost } from './stream.js';
+import type { StreamEndpoint, StreamHost } from './stream-endpoint.js';
 import { CloseCode, closeReason } from './transport.js';
 import type { MessageTransport } from './transport.js';
 import type { Logger } from '../common/logger.js';
@@ -38,6 +39,11 @@ export interface TunnelSessionOptions {
 export interface TunnelSessionEvents {
   /** An inbound stream; call stream.accept() once its target is reached, or stream.reject(reason). */
   stream: [stream: TunnelStream];
+  /**
+   * An inbound stream as frames, for forwarding (the relay). While this event has a listener, inbound streams
+   * arrive here instead of as 'stream'; attach a handler in the same tick, then accept() or reset().
+   */
+  frameStream: [stream: FrameStream];
   /** The peer accepts no new streams (it is draining). */
   goaway: [code: number, reason: string];
   /** The session ended; `error` is undefined only for a local close(). Emitted once. */
@@ -64,12 +70,12 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   private readonly hardLimit: number;
   private readonly side: SessionSide;
 
-  private readonly streams = new Map<number, TunnelStream>();
+  private readonly streams = new Map<number, StreamEndpoint>();
   private inboundCount = 0;
   private nextStreamId: number;
   private highestPeerStreamId = 0;
-  private readonly drainWaiters: TunnelStream[] = [];
-  private readonly waiting = new Set<TunnelStream>();
+  private readonly drainWaiters: StreamEndpoint[] = [];
+  private readonly waiting = new Set<StreamEndpoint>();
   private isClosed = false;
   private goAwaySent = false;
   private goAwayReceived = false;
@@ -99,6 +105,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       isClosed: () => this.isClosed,
       sendControl: (frame) => this.sendControl(frame),
       sendData: (streamId, payload) => this.sendData(streamId, payload),
+      sendMessage: (message, dataBytes) => this.sendMessage(message, dataBytes),
       transportBlocked: () => this.transport.bufferedAmount >= this.highWaterMark,
       waitForDrain: (stream) => this.waitForDrain(stream),
       streamFinished: (stream) => this.forgetStream(stream),
@@ -135,6 +142,18 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
    * Throws TunnelSessionClosedError on a closed session and TunnelOpenError when the peer is draining.
    */
   openStream(target: string, metadata: Record<string, string> = {}): TunnelStream {
+    return this.open(target, metadata, (id) => new TunnelStream(this.host, { id, direction: 'outbound', target, metadata: { ...metadata }, window: this.streamWindow, openTimeoutMs: this.openTimeoutMs }));
+  }
+
+  /**
+   * Opens a stream whose frames are handled as frames (see FrameStream): for forwarding a stream from another
+   * session. Attach a handler before returning to the event loop. Throws as openStream does.
+   */
+  openFrameStream(target: string, metadata: Record<string, string> = {}): FrameStream {
+    return this.open(target, metadata, (id) => new FrameStream(this.host, { id, direction: 'outbound', target, metadata: { ...metadata }, openTimeoutMs: this.openTimeoutMs }));
+  }
+
+  private open<T extends StreamEndpoint>(target: string, metadata: Record<string, string>, create: (id: number) => T): T {
     if (this.isClosed) throw new TunnelSessionClosedError('tunnel session is closed');
     if (this.goAwayReceived) throw new TunnelOpenError(target, 'the tunnel peer is draining and accepts no new streams');
     if (this.nextStreamId > MAX_STREAM_ID) throw new TunnelOpenError(target, 'tunnel session ran out of stream ids; reconnect');
@@ -142,14 +161,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     // Encode first: a target or metadata over the limits throws here, before any state changes.
     const open = encodeFrame({ type: FrameType.Open, streamId: id, target, metadata });
     this.nextStreamId += 2;
-    const stream = new TunnelStream(this.host, {
-      id,
-      direction: 'outbound',
-      target,
-      metadata: { ...metadata },
-      window: this.streamWindow,
-      openTimeoutMs: this.openTimeoutMs,
-    });
+    const stream = create(id);
     this.streams.set(id, stream);
     this.counters.streamsOpened++;
     this.transport.send(open);
@@ -182,10 +194,10 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       if (error instanceof FrameDecodeError) return this.protocolFailure(`malformed frame (${error.code}): ${error.message}`);
       throw error;
     }
-    this.dispatch(frame);
+    this.dispatch(frame, data);
   }
 
-  private dispatch(frame: Frame): void {
+  private dispatch(frame: Frame, message: Buffer): void {
     switch (frame.type) {
       case FrameType.Ping:
         return this.sendControl({ type: FrameType.Pong, streamId: 0, payload: Buffer.from(frame.payload) });
@@ -198,7 +210,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       default: {
         if (frame.type === FrameType.Data) this.counters.bytesReceived += frame.payload.length;
         const stream = this.streams.get(frame.streamId);
-        if (stream) return stream.handleFrame(frame);
+        if (stream) return stream.handleFrame(frame, message);
         if (this.neverOpened(frame.streamId)) {
           return this.protocolFailure(`${frameTypeName(frame.type)} for stream ${frame.streamId}, which was never opened`);
         }
@@ -226,13 +238,16 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     };
     if (this.goAwaySent) return refuse(ResetCode.Refused, 'this side is draining and accepts no new streams');
     if (this.inboundCount >= this.maxInboundStreams) return refuse(ResetCode.Refused, `too many streams (limit ${this.maxInboundStreams})`);
-    if (this.listenerCount('stream') === 0) return refuse(ResetCode.OpenFailed, 'this side does not accept streams');
-    const stream = new TunnelStream(this.host, { id: streamId, direction: 'inbound', target, metadata, window: this.streamWindow, openTimeoutMs: 0 });
+    const asFrames = this.listenerCount('frameStream') > 0;
+    if (!asFrames && this.listenerCount('stream') === 0) return refuse(ResetCode.OpenFailed, 'this side does not accept streams');
+    const init = { id: streamId, direction: 'inbound', target, metadata, openTimeoutMs: 0 } as const;
+    const stream = asFrames ? new FrameStream(this.host, init) : new TunnelStream(this.host, { ...init, window: this.streamWindow });
     this.streams.set(streamId, stream);
     this.inboundCount++;
     this.counters.streamsOpened++;
     this.logger.debug('tunnel stream opened by peer', { streamId, target });
-    this.emit('stream', stream);
+    if (stream instanceof FrameStream) this.emit('frameStream', stream);
+    else this.emit('stream', stream);
   }
 
   private onGoAway(code: number, reason: string): void {
@@ -271,6 +286,13 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.checkHardLimit();
   }
 
+  private sendMessage(message: Buffer, dataBytes: number): void {
+    if (this.isClosed) return;
+    this.transport.send(message);
+    this.counters.bytesSent += dataBytes;
+    this.checkHardLimit();
+  }
+
   private checkHardLimit(): void {
     const queued = this.transport.bufferedAmount;
     if (queued <= this.hardLimit) return;
@@ -279,7 +301,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.shutdown(error, error, CloseCode.PolicyViolation, 'peer not reading', true);
   }
 
-  private waitForDrain(stream: TunnelStream): void {
+  private waitForDrain(stream: StreamEndpoint): void {
     if (this.waiting.has(stream)) return;
     this.waiting.add(stream);
     this.drainWaiters.push(stream);
@@ -288,13 +310,13 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   /** Round robin: each waiting stream sends until the transport is full again, then goes to the back. */
   private onDrain(): void {
     while (this.drainWaiters.length > 0 && !this.isClosed && this.transport.bufferedAmount < this.highWaterMark) {
-      const stream = this.drainWaiters.shift() as TunnelStream;
+      const stream = this.drainWaiters.shift() as StreamEndpoint;
       this.waiting.delete(stream);
       stream.pump();
     }
   }
 
-  private forgetStream(stream: TunnelStream): void {
+  private forgetStream(stream: StreamEndpoint): void {
     if (this.streams.get(stream.id) !== stream) return;
     this.streams.delete(stream.id);
     if (stream.direction === 'inbound') this.inboundCount--;

@@ -6,22 +6,9 @@ import { TunnelOpenError, TunnelStreamResetError } from './errors.js';
 import { INITIAL_STREAM_WINDOW, STREAM_READABLE_HIGH_WATER_MARK, receiveGrant } from './flow-control.js';
 import { FrameType, MAX_DATA_PAYLOAD, MAX_WINDOW, ResetCode } from './frame.js';
 import type { Frame } from './frame.js';
-import type { Logger } from '../common/logger.js';
+import type { StreamDirection, StreamEndpoint, StreamHost } from './stream-endpoint.js';
 
-/** What a stream needs from its session; the session keeps everything else private. */
-export interface StreamHost {
-  readonly logger: Logger;
-  isClosed(): boolean;
-  sendControl(frame: Frame): void;
-  sendData(streamId: number, payload: Buffer): void;
-  /** True while the transport holds more than its high-water mark; DATA then waits for a drain. */
-  transportBlocked(): boolean;
-  waitForDrain(stream: TunnelStream): void;
-  /** The stream will send and expect no more frames: forget its id. */
-  streamFinished(stream: TunnelStream): void;
-}
-
-export type StreamDirection = 'outbound' | 'inbound';
+export type { StreamDirection, StreamHost } from './stream-endpoint.js';
 
 export interface TunnelStreamInit {
   id: number;
@@ -40,7 +27,7 @@ interface PendingWrite {
   callback: (error?: Error | null) => void;
 }
 
-export class TunnelStream extends Duplex {
+export class TunnelStream extends Duplex implements StreamEndpoint {
   readonly id: number;
   readonly direction: StreamDirection;
   /** What the opener asked to reach (host:port, or a cluster name at the relay). */

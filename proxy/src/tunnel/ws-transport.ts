@@ -1,5 +1,6 @@
 // Adapts a `ws` WebSocket to MessageTransport. The WebSocket must be created with
 // `maxPayload: MAX_FRAME_SIZE` (see wsOptions) so ws itself refuses an oversized message before buffering it.
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MAX_FRAME_SIZE } from './frame.js';
 import type { MessageTransport, TransportHandlers } from './transport.js';
@@ -32,6 +33,9 @@ export class WebSocketTransport implements MessageTransport {
   private closed = false;
   private localError: string | undefined;
   private readonly lowWaterMark: number;
+  /** The TCP (or TLS) socket under ws, if ws exposes it; see send(). */
+  private readonly socket: Socket | undefined;
+  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -42,6 +46,9 @@ export class WebSocketTransport implements MessageTransport {
     if (ws.readyState === WebSocket.CONNECTING) throw new Error('WebSocketTransport needs an open WebSocket');
     this.lowWaterMark = options.lowWaterMark ?? 64 * 1024;
     ws.binaryType = 'nodebuffer';
+    // ws keeps its socket in `_socket` (there for every ws 8 release); without it we only lose the batching below.
+    const socket = (ws as unknown as { _socket?: Socket })._socket;
+    this.socket = typeof socket?.cork === 'function' ? socket : undefined;
   }
 
   attach(handlers: TransportHandlers): void {
@@ -64,8 +71,29 @@ export class WebSocketTransport implements MessageTransport {
 
   send(message: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    // Messages sent in one event-loop turn (every socket read handled in this poll phase, e.g. 64 streams' small
+    // frames) leave in one writev instead of one system call each. setImmediate uncorks right after the poll phase:
+    // measured against process.nextTick (which only batches within one read) it cut the tunnel's CPU per 1 KB round
+    // trip by a quarter, for about 10 µs more per hop on a lone request. See docs/tunnel-protocol.md, Measurements.
+    if (this.socket && !this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(this.uncorkSoon);
+    }
     // The callback runs once ws has handed this message to the socket; it is the only "drained" signal ws gives.
-    this.ws.send(message, { binary: true }, () => this.maybeDrained());
+    // Only a sender that found the buffer above the low-water mark can be waiting for a drain, and the last such
+    // message flushes after everything queued before it, so messages sent into a near-empty buffer need none.
+    if (this.ws.bufferedAmount > this.lowWaterMark) this.ws.send(message, { binary: true }, this.onSent);
+    else this.ws.send(message, { binary: true });
+  }
+
+  private readonly onSent = (): void => this.maybeDrained();
+  private readonly uncorkSoon = (): void => this.uncork();
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket?.uncork();
   }
 
   private maybeDrained(): void {
@@ -73,10 +101,14 @@ export class WebSocketTransport implements MessageTransport {
   }
 
   close(code: number, reason: string): void {
+    // Flush now: the caller may destroy the socket in this same tick (a relay shutting down terminates every
+    // client right after closing its sessions), and corked bytes, such as a GOAWAY just sent, would be lost.
+    this.uncork();
     if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
   }
 
   terminate(): void {
+    this.uncork();
     this.ws.terminate();
   }
 

@@ -21,7 +21,7 @@ function topology(agentCount = 1) {
   }
   const metricsRegistry = new Registry();
   const context: PairingContext = { registry, relayName: 'relay-a', logger: captureLogger().logger, metrics: createRelayMetrics(metricsRegistry), draining: () => false };
-  client.listener.on('stream', (stream) => routeClientStream(stream, 'c1', context));
+  client.listener.on('frameStream', (stream) => routeClientStream(stream, 'c1', context));
   return { clientSession: client.dialer, agents, registry, context, metricsRegistry };
 }
 

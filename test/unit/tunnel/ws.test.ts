@@ -155,6 +155,25 @@ describe('tunnel over a real ws WebSocket on 127.0.0.1', () => {
     }
   });
 
+  it('still delivers a GOAWAY sent right before the socket is destroyed in the same tick (writes are corked)', async () => {
+    const goaway = once(pair.dialer, 'goaway') as Promise<[number, string]>;
+    pair.listener.goAway('relay shutting down');
+    // As a relay shutting down does: close the session, then terminate the socket without waiting.
+    pair.listener.close('relay shutting down');
+    pair.listenerSocket.terminate();
+    const [, reason] = await goaway;
+    expect(reason).to.equal('relay shutting down');
+  });
+
+  it('delivers many messages sent in one tick, in order (one writev)', async () => {
+    echoStreams(pair.listener);
+    const streams = Array.from({ length: 64 }, (_, i) => quiet(pair.dialer.openStream(`s${i}`)));
+    const payloads = streams.map(() => randomBytes(1024));
+    streams.forEach((stream, i) => stream.end(payloads[i]));
+    const answers = await Promise.all(streams.map((stream) => readAll(stream)));
+    answers.forEach((answer, i) => expect(answer.equals(payloads[i] as Buffer)).to.equal(true));
+  });
+
   it('detects a peer that stops answering (dead-peer timeout) and drops its streams', async () => {
     // A WebSocket peer that accepts the connection and then says nothing at all.
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0, ...tunnelWebSocketOptions });
