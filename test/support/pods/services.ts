@@ -37,6 +37,9 @@ export class LocalServices {
           return;
         }
         const upstream = connect(target.port, target.host);
+        // kube-proxy forwards in the kernel; a userspace stand-in must not add Nagle's delay on top.
+        client.setNoDelay(true);
+        upstream.setNoDelay(true);
         for (const socket of [client, upstream]) {
           this.sockets.add(socket);
           socket.on('close', () => this.sockets.delete(socket));
