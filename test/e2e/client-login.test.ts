@@ -23,6 +23,7 @@ import { createSelfSignedCertificate } from '../support/oidc/self-signed-cert.js
 import { startTestOidcProvider } from '../support/oidc-provider.js';
 import type { TestOidcProvider } from '../support/oidc-provider.js';
 import { repoPath } from '../support/repo.js';
+import { run as runProcess } from '../support/run.js';
 
 const TENANT = '72f988bf-0000-4000-8000-0000000000e3';
 const ALICE = 'a11ce000-0000-4000-8000-0000000000e3';
@@ -275,15 +276,7 @@ describe('clusterconnect login and get-token against a real OpenID Provider', fu
       });
       const kubeconfig = join(dir, `kubeconfig-${port}`);
       writeFileSync(kubeconfig, stringify(standaloneKubeconfig(entries)), { mode: 0o600 });
-      const run = await new Promise<Run>((resolve, reject) => {
-        const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'get', '--raw', '/version'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const run = await runProcess(KUBECTL, ['--kubeconfig', kubeconfig, 'get', '--raw', '/version'], { env: { ...process.env, ...env } });
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout).to.include('v1.34.0-recorder');
       const bearer = authorizations.at(-1) ?? '';
@@ -302,12 +295,7 @@ describe('clusterconnect login and get-token against a real OpenID Provider', fu
       });
       const kubeconfig = join(dir, `kubeconfig-nologin-${port}`);
       writeFileSync(kubeconfig, stringify(standaloneKubeconfig(entries)), { mode: 0o600 });
-      const run = await new Promise<Run>((resolve) => {
-        const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'get', '--raw', '/version'], { env: { ...process.env, ...freshConfig() }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        child.on('close', (code) => resolve({ code, stdout: '', stderr }));
-      });
+      const run = await runProcess(KUBECTL, ['--kubeconfig', kubeconfig, 'get', '--raw', '/version'], { env: { ...process.env, ...freshConfig() } });
       expect(run.code).to.not.equal(0);
       expect(run.stderr).to.include(`not logged in to ${provider.issuer}: run \`clusterconnect login`);
     });

@@ -2,7 +2,6 @@
 // OIDC tokens for its own audience), agents, an HTTPS stand-in for kube-aad-proxy that records the Authorization
 // header, the real OpenID Provider, and the real kubectl reading the kubeconfig the proxy wrote.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -16,6 +15,7 @@ import { createSelfSignedCertificate } from '../support/oidc/self-signed-cert.js
 import { startTestOidcProvider } from '../support/oidc-provider.js';
 import type { TestOidcProvider } from '../support/oidc-provider.js';
 import { repoPath } from '../support/repo.js';
+import { run, type RunResult } from '../support/run.js';
 import { cliPath, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
 import { freePort, makeWorkspace, startAgentProcess } from './fixture.js';
@@ -38,16 +38,8 @@ interface KubeconfigDoc {
   'current-context': string;
 }
 
-function kubectl(kubeconfig: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function kubectl(kubeconfig: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, ...env } });
 }
 
 async function version(kubeconfig: string, context: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
@@ -349,15 +341,9 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     const plugin = join(bin, 'kubectl-clusterconnect');
     writeFileSync(plugin, `#!/bin/sh\nexec "${process.execPath}" "${repoPath('dist/proxy/src/cli/kubectl-plugin.js')}" "$@"\n`, { mode: 0o755 });
     // kubectl refuses flags before a plugin's name, so no --kubeconfig here.
-    const child = spawn(KUBECTL, ['clusterconnect', 'proxy', '--help'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const [code] = (await once(child, 'close')) as [number | null];
-    const run = { code, stdout, stderr };
-    expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.include('Usage: kubectl clusterconnect proxy [options]');
-    expect(run.stdout).to.match(/Exit codes:[\s\S]*5 {2}--certificate-authority/);
+    const help = await run(KUBECTL, ['clusterconnect', 'proxy', '--help'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    expect(help.code, help.stderr).to.equal(0);
+    expect(help.stdout).to.include('Usage: kubectl clusterconnect proxy [options]');
+    expect(help.stdout).to.match(/Exit codes:[\s\S]*5 {2}--certificate-authority/);
   });
 });
