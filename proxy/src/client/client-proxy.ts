@@ -50,7 +50,6 @@ export async function startClientProxy(config: ClientProxyConfig, logger: Logger
   );
 
   const handleConnection = (socket: net.Socket) => {
-    socket.setNoDelay(true);
     socket.on('error', () => undefined);
     // Hold the bytes kubectl sends first (the TLS ClientHello) until a session exists; the socket buffers them.
     socket.pause();

@@ -1,7 +1,7 @@
 // What the client proxy presents to the relay: a relay-minted client token (inline, from the environment, or a
 // file re-read on every use so a rotated token is picked up), or an OIDC access token for the relay's audience
-// from the login cache (refreshed silently by acquireToken). Each knows when its token expires, so the session
-// can be re-dialed with a fresh one before then.
+// from the login cache (refreshed silently by acquireToken). Where a token says when it expires, the session is
+// re-dialed with a fresh one before then; opaque tokens are simply re-read on every dial.
 import { readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
 import { acquireToken } from './login/acquire-token.js';

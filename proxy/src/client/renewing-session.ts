@@ -26,11 +26,6 @@ export class RenewingSession {
     return this.active.waitForSession(timeoutMs);
   }
 
-  /** Why the last dial failed, for error messages. */
-  get lastError(): Error | undefined {
-    return this.active.lastError;
-  }
-
   /** Every open session, retired ones included. */
   get sessions(): TunnelSession[] {
     return [this.active, ...this.retired].flatMap((s) => s.sessions);

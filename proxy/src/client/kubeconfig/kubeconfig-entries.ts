@@ -1,6 +1,7 @@
 // The cluster, user and context entries that reach one cluster through the local proxy. Pure: no files.
 // TLS is end-to-end, so the cluster entry carries the cluster's kube-aad-proxy CA and the name its certificate
 // holds, while the server is the local listener.
+import { EXEC_API_VERSIONS } from '../login/exec-credential.js';
 
 export interface ExecUser {
   kind: 'exec';
@@ -35,7 +36,8 @@ export interface KubeconfigEntries {
   context: NamedEntry;
 }
 
-export const EXEC_API_VERSION = 'client.authentication.k8s.io/v1';
+/** The exec credential version we write: the newest kubectl speaks. */
+export const EXEC_API_VERSION = EXEC_API_VERSIONS[0];
 
 export function userEntryName(contextName: string): string {
   return `clusterconnect-${contextName}`;

@@ -1,8 +1,8 @@
 // The file layer over the pure merge: read, check, merge, write atomically under client-go's lock file, and
 // the reverse on shutdown. An unreadable or invalid file is one clear error and is never written.
-import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { withFileLock, writeFileAtomic } from '../atomic-file.js';
 import { KubeconfigInvalidError, parseKubeconfig, serializeKubeconfig } from './kubeconfig-document.js';
 import type { KubeconfigEntries } from './kubeconfig-entries.js';
@@ -64,7 +64,6 @@ export async function mergeIntoKubeconfigFile(file: string, entries: KubeconfigE
     return { file, contextName, warnings: [], message: `Wrote "${contextName}" to stdout` };
   }
   const target = await resolveTarget(file);
-  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
   return withFileLock(target, async () => {
     const { text, mode } = await readExisting(target);
     const { doc, undo } = mergeEntries(parseKubeconfig(text, file), entries, { setCurrentContext: options.setCurrentContext ?? true });

@@ -1,5 +1,6 @@
 // Silent acquisition for get-token (and the client proxy): the cached token while it is fresh, else a refresh —
 // never an interactive prompt. Runs under the cache lock so concurrent kubectl calls share one refresh.
+import { isDeepStrictEqual } from 'node:util';
 import type { AccessToken } from './access-token.js';
 import { LoginRequiredError } from './errors.js';
 import { loginCommand, targetKey } from './login-target.js';
@@ -39,8 +40,10 @@ export async function acquireToken(options: AcquireTokenOptions): Promise<Access
     // The CA file is how the authority is reached today, so the caller's wins over the one stored at login.
     const target: LoginTarget = { ...session.target, ...(options.target?.caFile ? { caFile: options.target.caFile } : {}) };
     const { token, update } = await silent(session, target);
-    if (!update) return { result: token };
     const updated: StoredSession = { ...session, ...update };
+    // App-only sign-ins hand back their (unchanged) msal cache every time: write only what really changed, since
+    // kubectl runs get-token on every command.
+    if (!update || isDeepStrictEqual(updated, session)) return { result: token };
     return { content: { ...content, sessions: content.sessions.map((s) => (s.key === session.key ? updated : s)) }, result: token };
   });
 }

@@ -2,7 +2,7 @@
 // lock. Content this version cannot read (corrupt, truncated, another format version) is one clear error telling
 // the user to run `clusterconnect logout` — never a crash, never silently discarded (the az pain: two cache format
 // changes broke every user).
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { withFileLock, writeFileAtomic } from '../atomic-file.js';
 import { TokenCacheUnreadableError } from './errors.js';
@@ -109,10 +109,9 @@ export class TokenCacheFile {
     });
   }
 
+  /** withFileLock creates a missing directory with mode 0700; one that existed with looser permissions is
+   *  tightened here, since it holds refresh tokens. */
   private async ensureDir(): Promise<void> {
-    const dir = dirname(this.path);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // A directory that existed with looser permissions is tightened: it holds refresh tokens.
-    await chmod(dir, 0o700).catch(() => undefined);
+    await chmod(dirname(this.path), 0o700).catch(() => undefined);
   }
 }
