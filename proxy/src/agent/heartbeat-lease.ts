@@ -28,7 +28,6 @@ export class LeaseHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private lastRenewError: string | undefined;
-  renewals = 0;
 
   constructor(
     private readonly api: LeaseApi,
@@ -101,7 +100,6 @@ export class LeaseHeartbeat {
       }
       if (existing) await this.api.replaceNamespacedLease({ name, namespace, body: this.desired(existing) });
       else await this.api.createNamespacedLease({ namespace, body: this.desired(undefined) });
-      this.renewals++;
       if (this.lastRenewError) this.logger.info('heartbeat lease renewed again', { lease: `${namespace}/${name}` });
       this.lastRenewError = undefined;
     } catch (error) {

@@ -2,6 +2,7 @@
 // cached and renewed by msal. Entra authorities use msal as-is; any other OpenID Provider (tests, sovereign or
 // on-premises setups) needs msal's OIDC protocol mode with its discovery document handed over, since msal would
 // otherwise look for Entra's instance-discovery endpoints.
+import { isEntraAuthority } from '../common/entra-authority.js';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { ConfidentialClientApplication, ProtocolMode } from '@azure/msal-node';
 import type { Configuration } from '@azure/msal-node';
@@ -22,12 +23,6 @@ export interface GraphAppTokenOptions {
   /** Extra CA for the authority (private issuers); Node's roots otherwise. */
   ca?: string | Buffer;
   fetch: FetchLike;
-}
-
-const ENTRA_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn', 'login.windows.net', 'login.microsoft.com']);
-
-export function isEntraAuthority(authority: string): boolean {
-  return ENTRA_HOSTS.has(new URL(authority).hostname.toLowerCase());
 }
 
 function certificateCredential(credential: Extract<GraphClientCredential, { kind: 'certificate' }>): NonNullable<Configuration['auth']['clientCertificate']> {

@@ -1,5 +1,5 @@
 // The last step before a request leaves: Host for the apiserver, the proxy's own credentials on the OIDC path
-// (after every check, so nothing can strip or duplicate them), and the request head text for upgrades.
+// (after every check, so nothing can strip or duplicate them).
 import type { AuthDecision } from './authenticate.js';
 import type { HeaderPair, IncomingHeaderSet } from './incoming-headers.js';
 import { headerValues } from './incoming-headers.js';
@@ -22,13 +22,4 @@ export function finalHeaderLines(
 /** Flat [name, value, …] as Node's request options and rawHeaders use, which keeps repeated lines apart. */
 export function flatten(lines: readonly HeaderPair[]): string[] {
   return lines.flatMap(([name, value]) => [name, value]);
-}
-
-/** An HTTP/1.1 request head; values are latin1 strings already (see toHeaderValue) and were checked for CR/LF by Node's parser or by us. */
-export function requestHead(method: string, path: string, lines: readonly HeaderPair[]): Buffer {
-  for (const [name, value] of lines) {
-    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) throw new Error('refusing to write a header line with CR, LF or NUL');
-  }
-  const text = `${method} ${path} HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
-  return Buffer.from(text, 'latin1');
 }

@@ -29,7 +29,7 @@ export function registerAgentCommand(program: Command): void {
     .action(async (flags: AgentFlags, command: Command) => {
       const config = parseFlags(command, () => agentConfigFromFlags(flags));
       const logger = createLogger('agent');
-      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no server role's runtime loads then.
       const { startAgent } = await import('../agent/agent.js');
       const handle = await startAgent(config, { logger });
       onShutdownSignals({ logger, graceMs: config.drainTimeoutMs + 5_000, stop: () => handle.drain() });

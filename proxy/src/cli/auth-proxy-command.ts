@@ -179,7 +179,7 @@ export function registerAuthProxyCommand(program: Command): void {
     .option('--oidc-groups-claim <claim>', 'claim holding the groups', 'groups')
     .option('--oidc-groups-prefix <prefix>', 'prefix added to group names', '')
     .option('--oidc-allowed-tenants <tids>', 'Entra tenant ids ("tid") accepted, comma-separated (default: any the issuer signs for)', list)
-    .option('--oidc-ca-file <path>', 'extra PEM CA to trust for the issuer (default: the system roots)')
+    .option('--oidc-ca-file <path>', 'PEM CA bundle trusted for the issuer instead of the system roots (for a private issuer)')
     .option('--service-account-tokens', 'pass other bearer tokens (service-account tokens) through to the apiserver', true)
     .option('--no-service-account-tokens', 'refuse bearer tokens that are not from the OIDC issuer')
     .option('--graph-url <url>', 'Microsoft Graph, for group overage (tokens with more than 200 groups)', 'https://graph.microsoft.com')
@@ -187,7 +187,7 @@ export function registerAuthProxyCommand(program: Command): void {
     .option('--graph-client-id <id>', "the proxy's app registration for Graph (app permissions User.Read.All and Application.Read.All, or Directory.Read.All)")
     .option('--graph-client-secret-file <path>', "file holding that app's client secret")
     .option('--graph-client-certificate-file <path>', "PEM file holding that app's certificate and private key")
-    .option('--graph-ca-file <path>', 'extra PEM CA for the authority and Graph (default: --oidc-ca-file, then the system roots)')
+    .option('--graph-ca-file <path>', 'PEM CA bundle trusted for the authority and Graph instead of the system roots (default: --oidc-ca-file, else the system roots)')
     .option('--graph-cache-ttl <seconds>', 'how long resolved groups are cached per principal', seconds, 300)
     .addOption(new Option('--drain-seconds <seconds>', 'on SIGTERM, how long in-flight requests may finish').argParser(seconds).default(10))
     .action(async (flags: AuthProxyFlags) => {
@@ -199,7 +199,7 @@ export function registerAuthProxyCommand(program: Command): void {
         throw error;
       }
       const logger = createLogger('auth-proxy');
-      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no server role's runtime loads then.
       const { startAuthProxy } = await import('../authproxy/start.js');
       const running = await startAuthProxy({ ...config, logger });
       const code = await new Promise<number>((resolve) => {

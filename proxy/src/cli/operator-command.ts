@@ -45,7 +45,7 @@ export function registerOperatorCommand(program: Command): void {
         throw new Error('leader election needs a namespace: pass --leader-election-namespace (or set POD_NAMESPACE), or --no-leader-election');
       }
       const logger = createLogger('operator');
-      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no server role's runtime loads then.
       const { startOperator } = await import('../../../operator/src/start.js');
       const operator = await startOperator({
         kubeconfig: opts.kubeconfig,

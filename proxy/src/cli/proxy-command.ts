@@ -13,10 +13,9 @@ import { DEFAULT_CLIENT_PROXY_PORT } from '../client/client-proxy-config.js';
 import { startClusterProxy } from '../client/cluster-proxy.js';
 import type { ClusterProxy, ClusterProxyOptions } from '../client/cluster-proxy.js';
 import { defaultKubeconfigPath, STDOUT_FILE } from '../client/kubeconfig/kubeconfig-file.js';
-import { KubeconfigInvalidError } from '../client/kubeconfig/kubeconfig-document.js';
 import { execCommandForThisCli } from '../client/kubeconfig/kubeconfig-entries.js';
 import type { ExecUser, TokenUser } from '../client/kubeconfig/kubeconfig-entries.js';
-import { LoginRequiredError, TokenCacheUnreadableError } from '../client/login/errors.js';
+import { LoginRequiredError } from '../client/login/errors.js';
 import { getTokenArgs } from '../client/login/login-target.js';
 import type { LoginTargetFlags } from '../client/login/login-target.js';
 import { readyJsonLine, readyTextLines } from '../client/ready-output.js';
@@ -29,8 +28,6 @@ import { addLoginTargetOptions, hasTargetFlags } from './login-target-options.js
 import { resolveLoginTarget } from '../client/login/login-target.js';
 import { addRelayClientOptions, relayClientFromFlags } from './relay-client-options.js';
 import type { RelayClientFlags } from './relay-client-options.js';
-
-export { RELAY_TOKEN_ENV } from './relay-client-options.js';
 
 export const ProxyExitCode = {
   ...ExitCode,
@@ -131,7 +128,6 @@ export function proxyFailure(error: unknown): CommandFailure {
   }
   if (error instanceof LoginRequiredError) return new CommandFailure(message, ProxyExitCode.unauthorized);
   if (error instanceof CaPinMismatchError) return new CommandFailure(message, ProxyExitCode.caMismatch);
-  if (error instanceof KubeconfigInvalidError || error instanceof TokenCacheUnreadableError) return new CommandFailure(message, ProxyExitCode.failure);
   return new CommandFailure(message, ProxyExitCode.failure);
 }
 

@@ -98,7 +98,7 @@ function registerServe(relay: Command): void {
     .action(async (flags: RelayFlags, command: Command) => {
       const config = parseFlags(command, () => relayConfigFromFlags(flags));
       const logger = createLogger('relay');
-      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no role's runtime loads at start.
+      // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no server role's runtime loads then.
       const { startRelay } = await import('../relay/relay-server.js');
       const handle = await startRelay(config, logger);
       onShutdownSignals({ logger, graceMs: config.drainTimeoutMs + 5_000, stop: () => handle.drain() });

@@ -41,7 +41,4 @@ export class Backoff {
     this.attempt = 0;
   }
 
-  get attempts(): number {
-    return this.attempt;
-  }
 }

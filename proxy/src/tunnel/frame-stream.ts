@@ -78,9 +78,6 @@ export class FrameStream implements StreamEndpoint {
     this.handler = handler;
   }
 
-  get isAccepted(): boolean {
-    return this.accepted;
-  }
 
   /** False once the stream is gone on this session (both directions closed, or reset). */
   get isOpen(): boolean {

@@ -1,5 +1,5 @@
 // Adapts a `ws` WebSocket to MessageTransport. The WebSocket must be created with
-// `maxPayload: MAX_FRAME_SIZE` (see wsOptions) so ws itself refuses an oversized message before buffering it.
+// `maxPayload: MAX_FRAME_SIZE` (see tunnelWebSocketOptions) so ws itself refuses an oversized message before buffering it.
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { MAX_FRAME_SIZE } from './frame.js';

@@ -67,7 +67,7 @@ describe('relay credentials', () => {
     expect(foreign.message).to.contain("signature does not verify with this relay's public key");
     const wrongRole = await rejection(verify(await keys.token('client', 'dev'), 'agent'));
     expect(wrongRole.status).to.equal(403);
-    expect(wrongRole.message).to.contain('a client token was presented where an agent token is required');
+    expect(wrongRole.message).to.contain('a client token was presented where a token with role agent is required');
   });
 
   it('refuses to mint for an invalid cluster name or a zero lifetime', async () => {

@@ -1,6 +1,6 @@
 // What a login is for: an authority, a client, the API scopes/audience — the same inputs name the cached session
 // that `get-token` later uses, so the kubeconfig's exec arguments and the login command line line up.
-import { isEntraAuthority } from '../../authproxy/graph-app-token.js';
+import { isEntraAuthority } from '../../common/entra-authority.js';
 
 /** `entra` signs in with @azure/msal-node (Microsoft's client); `oidc` with openid-client (any RFC 8628 issuer). */
 export type IssuerKind = 'entra' | 'oidc';

@@ -5,7 +5,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { ConfidentialClientApplication, LogLevel, ProtocolMode, PublicClientApplication } from '@azure/msal-node';
 import type { Configuration, ICachePlugin } from '@azure/msal-node';
-import { isEntraAuthority } from '../../authproxy/graph-app-token.js';
+import { isEntraAuthority } from '../../common/entra-authority.js';
 import { authorityHttp, fetchDiscoveryDocument } from './authority-http.js';
 import type { LoginTarget } from './login-target.js';
 import type { LoginMethod } from './token-cache.js';

@@ -38,7 +38,7 @@ function explain(error: unknown, role: RelayRole): RelayError {
 function claimsOf(payload: JWTPayload, expectedRole: RelayRole): RelayTokenClaims {
   const { role, cluster, sub, jti, exp } = payload;
   if (typeof role !== 'string' || !(RELAY_ROLES as string[]).includes(role)) throw rejected(expectedRole, 'it has no valid role claim');
-  if (role !== expectedRole) throw new RelayError(403, 'wrong_role', `a ${role} token was presented where an ${expectedRole === 'agent' ? 'agent' : 'client'} token is required`);
+  if (role !== expectedRole) throw new RelayError(403, 'wrong_role', `a ${role} token was presented where a token with role ${expectedRole} is required`);
   if (typeof cluster !== 'string' || !isValidClusterName(cluster)) throw rejected(expectedRole, 'it has no valid cluster claim');
   return { role, cluster, subject: sub ?? '', tokenId: typeof jti === 'string' ? jti : '', expiresAt: new Date((exp ?? 0) * 1000) };
 }
