@@ -111,7 +111,8 @@ describe('the operator, installed by the Helm chart', function () {
     expect(row).to.match(/^prod\s+prod-west\s+wss:\/\/relay\.example\.com\s+1\/2\s+True\s+/);
     const events = await kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=prod']);
     expect(events).to.contain('RelayCredentialsMissing');
-    expect(events).to.contain('Connected');
+    // The whole reason and type: NoAgentConnected (recorded first) also contains the word "Connected".
+    expect(events).to.match(/\bNormal\s+Connected\s/);
   });
 
   it('applies changes to replicas and access, and removes bindings dropped from the spec', async () => {
@@ -166,7 +167,9 @@ describe('the operator, installed by the Helm chart', function () {
     await waitFor('children garbage-collected', async () => {
       const crbs = await kubectlOk(['get', 'clusterrolebinding', '-l', `clusterconnect.io/namespace=${ns}`, '-o', 'name']);
       const namespaced = await kubectlOk(['get', 'deploy,svc,secret,sa,rolebinding', '-n', ns, '-l', 'app.kubernetes.io/managed-by=clusterconnect-operator', '-o', 'name']);
-      return crbs.trim() === '' && namespaced.trim() === '' ? true : undefined;
+      // Access RoleBindings in other namespaces (the "dev" one in default) have no owner reference: the finalizer removes them.
+      const elsewhere = await kubectlOk(['get', 'rolebinding', '-A', '-l', `clusterconnect.io/namespace=${ns}`, '-o', 'name']);
+      return crbs.trim() === '' && namespaced.trim() === '' && elsewhere.trim() === '' ? true : undefined;
     }, 30_000);
   });
 });

@@ -50,12 +50,17 @@ describe('operator work queue', () => {
     const delays: number[] = [];
     const queue = new WorkQueue(() => {
       times.push(Date.now());
-      return times.length < 4 ? Promise.reject(new Error('apiserver unavailable')) : Promise.resolve({});
+      // Attempts 1-3 fail, 4 succeeds, 5 fails again: its delay must start over from the base.
+      return times.length < 4 || times.length === 5 ? Promise.reject(new Error('apiserver unavailable')) : Promise.resolve({});
     }, { baseDelayMs: 10, maxDelayMs: 1000, onError: (_key, _err, retryInMs) => delays.push(retryInMs) });
     queue.add('ns/x');
     await sleep(150);
     expect(delays).to.deep.equal([10, 20, 40]);
     expect(times).to.have.length(4);
+    queue.add('ns/x');
+    await sleep(60);
+    expect(delays).to.deep.equal([10, 20, 40, 10]);
+    expect(times).to.have.length(6);
     await queue.stop();
   });
 
