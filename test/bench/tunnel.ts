@@ -222,6 +222,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       node: process.version,
       cpus: (await import('node:os')).cpus().length,
+      // BENCH_ONLY runs a subset; the phases left out hold placeholders (NaN, 0), so say which ran.
+      phases: [...PHASES],
       note: 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
       throughputMBps: await phase('throughput', async () => ({ pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) }), { pipe: NaN, tunnel: NaN }),
       throughputCpu: await phase('throughput', async () => (await withCpu(processes, () => throughput(proxyPort))).cpuSeconds, {}),
