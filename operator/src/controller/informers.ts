@@ -15,7 +15,14 @@ interface WatchSpec {
   list: () => Promise<KubernetesListObject<KubernetesObject>>;
   labelSelector?: string;
   keyOf: (obj: KubernetesObject) => string | undefined;
+  /** What of an object must change for an update to count; every update counts when absent. */
+  significant?: (obj: KubernetesObject) => string;
 }
+
+/** A ClusterConnect's status writes (ours, on every heartbeat) are not work: spec, deletion and finalizers are.
+ *  Leases wake the reconcile for heartbeats, and the periodic resync covers anything else. */
+const clusterConnectSignificance = (obj: KubernetesObject) =>
+  JSON.stringify([obj.metadata?.generation, obj.metadata?.deletionTimestamp, obj.metadata?.finalizers, obj.metadata?.labels]);
 
 function watchSpecs(clients: KubeClients): WatchSpec[] {
   const child = (obj: KubernetesObject) => ownerKeyFromLabels(obj.metadata?.labels);
@@ -26,6 +33,7 @@ function watchSpecs(clients: KubeClients): WatchSpec[] {
       path: `/apis/${GROUP}/${VERSION}/${PLURAL}`,
       list: async () => (await clients.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as KubernetesListObject<KubernetesObject>,
       keyOf: (obj) => keyOf({ metadata: obj.metadata ?? {} }),
+      significant: clusterConnectSignificance,
     },
     { what: 'deployments', path: '/apis/apps/v1/deployments', labelSelector, keyOf: child, list: () => clients.apps.listDeploymentForAllNamespaces({ labelSelector }) },
     { what: 'services', path: '/api/v1/services', labelSelector, keyOf: child, list: () => clients.core.listServiceForAllNamespaces({ labelSelector }) },
@@ -50,13 +58,30 @@ export async function startWatches(clients: KubeClients, enqueue: (key: string) 
   let stopped = false;
   for (const spec of watchSpecs(clients)) {
     const informer = makeInformer(clients.config, spec.path, spec.list, spec.labelSelector);
+    const seen = new Map<string, string>();
     const onObject = (obj: KubernetesObject) => {
       const key = spec.keyOf(obj);
       if (key) enqueue(key);
     };
-    informer.on('add', onObject);
-    informer.on('update', onObject);
-    informer.on('delete', onObject);
+    const remember = (obj: KubernetesObject) => {
+      const key = spec.keyOf(obj);
+      if (key && spec.significant) seen.set(key, spec.significant(obj));
+    };
+    informer.on('add', (obj) => { remember(obj); onObject(obj); });
+    informer.on('update', (obj) => {
+      const key = spec.keyOf(obj);
+      if (key && spec.significant) {
+        const now = spec.significant(obj);
+        if (seen.get(key) === now) return;
+        seen.set(key, now);
+      }
+      onObject(obj);
+    });
+    informer.on('delete', (obj) => {
+      const key = spec.keyOf(obj);
+      if (key) seen.delete(key);
+      onObject(obj);
+    });
     informer.on('connect', () => connected.add(spec.what));
     informer.on('error', (err: unknown) => {
       connected.delete(spec.what);
