@@ -78,100 +78,112 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const relayArgs = ['relay', '--listen', `127.0.0.1:${relayPort}`, '--tls-cert-file', relayCaFile, '--tls-key-file', join(dir, 'relay-tls.key'),
     '--public-key-file', pub, '--ops-host', '127.0.0.1', '--ops-port', '0', '--relay-name', 'local-relay', '--drain-timeout', '2s'];
   let relay = startRole('relay', relayArgs);
-  await relay.waitForLog('relay listening');
+  started.push({ stop: (signal) => relay.stop(signal) });
+  try {
+    return await bringUp();
+  } catch (error) {
+    // A failed bring-up must not leave the relay, the operator or pods running.
+    await Promise.all(started.map((p) => p.stop('SIGKILL')));
+    await services.close();
+    throw error;
+  }
 
-  say(`cluster: relay credentials, ClusterConnect ${clusterName}, operator`);
-  const agentToken = await cli('relay', 'issue-token', '--role', 'agent', '--cluster', clusterName, '--key', key, '--ttl', '2h');
-  await kubectlOk(['create', 'secret', 'generic', 'relay-token', '-n', ns, `--from-literal=token=${agentToken}`]);
-  const clientTokenFile = join(dir, 'client.token');
-  writeFileSync(clientTokenFile, await cli('relay', 'issue-token', '--role', 'client', '--cluster', clusterName, '--key', key, '--ttl', '2h'), { mode: 0o600 });
-  await kubectlOk(['apply', '-n', ns, '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: 'clusterconnect.io/v1alpha1', kind: 'ClusterConnect', metadata: { name: clusterName },
-      spec: {
-        clusterName,
-        relay: { url: relayUrl, credentialsSecretRef: { name: 'relay-token' }, caBundle: tls.certPem },
-        agent: { replicas: 2 },
-        authProxy: { replicas: 2, ...(options.oidc ? { oidc: options.oidc } : {}) },
-        access: options.access ?? [],
-      },
-    }),
-  });
-  const operatorToken = (await kubectlOk(['create', 'token', options.operatorServiceAccount.name, '-n', options.operatorServiceAccount.namespace, '--duration', '2h'])).trim();
-  const operatorArgs = ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0'];
-  let operator = startRole('operator', operatorArgs);
-  await operator.waitForLog('watching ClusterConnects');
+  async function bringUp(): Promise<LocalSystem> {
+    await relay.waitForLog('relay listening');
 
-  say('pods: run the agent and kube-aad-proxy Pods the operator created');
-  const apiserver = new URL(clusterEndpoint().server);
-  const podsOf = async (component: string, count: number) => waitFor(`${count} Running ${component} pods`, async () => {
-    const list = JSON.parse(await kubectlOk(['get', 'pods', '-n', ns, '-l', `app.kubernetes.io/component=${component}`, '-o', 'json'])) as PodList;
-    const running = list.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
-    return running.length === count ? running : undefined;
-  }, 60_000);
-  const pods: RunningPod[] = [];
-  const runPods = async (list: V1Pod[]) => {
-    for (const pod of list) {
-      const running = await runPodLocally(pod, { apiserver: { host: apiserver.hostname, port: Number(apiserver.port) }, hostsFile: services.hostsFile });
-      pods.push(running);
-      started.push(running);
-    }
-  };
-  await runPods(await podsOf('kube-aad-proxy', 2));
-  const service = JSON.parse(await kubectlOk(['get', 'service', `${clusterName}-kube-aad-proxy`, '-n', ns, '-o', 'json'])) as V1Service;
-  await services.expose(service, (target) => pods.filter((p) => p.labels['app.kubernetes.io/component'] === 'kube-aad-proxy')
-    .map((p) => ({ host: '127.0.0.1', port: p.hostPorts.get(target) ?? 0 })));
-  await runPods(await podsOf('agent', 2));
+    say(`cluster: relay credentials, ClusterConnect ${clusterName}, operator`);
+    const agentToken = await cli('relay', 'issue-token', '--role', 'agent', '--cluster', clusterName, '--key', key, '--ttl', '2h');
+    await kubectlOk(['create', 'secret', 'generic', 'relay-token', '-n', ns, `--from-literal=token=${agentToken}`]);
+    const clientTokenFile = join(dir, 'client.token');
+    writeFileSync(clientTokenFile, await cli('relay', 'issue-token', '--role', 'client', '--cluster', clusterName, '--key', key, '--ttl', '2h'), { mode: 0o600 });
+    await kubectlOk(['apply', '-n', ns, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'clusterconnect.io/v1alpha1', kind: 'ClusterConnect', metadata: { name: clusterName },
+        spec: {
+          clusterName,
+          relay: { url: relayUrl, credentialsSecretRef: { name: 'relay-token' }, caBundle: tls.certPem },
+          agent: { replicas: 2 },
+          authProxy: { replicas: 2, ...(options.oidc ? { oidc: options.oidc } : {}) },
+          access: options.access ?? [],
+        },
+      }),
+    });
+    const operatorToken = (await kubectlOk(['create', 'token', options.operatorServiceAccount.name, '-n', options.operatorServiceAccount.namespace, '--duration', '2h'])).trim();
+    const operatorArgs = ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0'];
+    let operator = startRole('operator', operatorArgs);
+    started.push({ stop: (signal) => operator.stop(signal) });
+    await operator.waitForLog('watching ClusterConnects');
 
-  const status = await waitFor('the ClusterConnect to be Ready with 2/2 agents', async () => {
-    const cc = JSON.parse(await kubectlOk(['get', 'clusterconnect', clusterName, '-n', ns, '-o', 'json'])) as {
-      status?: { agents?: string; caBundle?: string; authProxyServerName?: string; conditions?: { type: string; status: string }[] };
+    say('pods: run the agent and kube-aad-proxy Pods the operator created');
+    const apiserver = new URL(clusterEndpoint().server);
+    const podsOf = async (component: string, count: number) => waitFor(`${count} Running ${component} pods`, async () => {
+      const list = JSON.parse(await kubectlOk(['get', 'pods', '-n', ns, '-l', `app.kubernetes.io/component=${component}`, '-o', 'json'])) as PodList;
+      const running = list.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+      return running.length === count ? running : undefined;
+    }, 60_000);
+    const pods: RunningPod[] = [];
+    const runPods = async (list: V1Pod[]) => {
+      for (const pod of list) {
+        const running = await runPodLocally(pod, { apiserver: { host: apiserver.hostname, port: Number(apiserver.port) }, hostsFile: services.hostsFile });
+        pods.push(running);
+        started.push(running);
+      }
     };
-    const ready = cc.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    return ready && cc.status?.agents === '2/2' ? cc.status : undefined;
-  }, 60_000);
+    await runPods(await podsOf('kube-aad-proxy', 2));
+    const service = JSON.parse(await kubectlOk(['get', 'service', `${clusterName}-kube-aad-proxy`, '-n', ns, '-o', 'json'])) as V1Service;
+    await services.expose(service, (target) => pods.filter((p) => p.labels['app.kubernetes.io/component'] === 'kube-aad-proxy')
+      .map((p) => ({ host: '127.0.0.1', port: p.hostPorts.get(target) ?? 0 })));
+    await runPods(await podsOf('agent', 2));
 
-  say('client: clusterconnect proxy');
-  const proxyPort = await freePort();
-  const proxyKubeconfig = join(dir, 'proxy-kubeconfig');
-  const proxyToken = options.proxyToken ? ['--token', await options.proxyToken()] : [];
-  const proxy = startRole('proxy', ['proxy', '-n', clusterName, '--relay', relayUrl, '--relay-ca-file', relayCaFile, '--relay-token-file', clientTokenFile,
-    '--port', String(proxyPort), '--file', proxyKubeconfig, '--output', 'json', ...proxyToken]);
-  started.push(proxy);
-  await proxy.waitForLog('"status":"ready"');
+    const status = await waitFor('the ClusterConnect to be Ready with 2/2 agents', async () => {
+      const cc = JSON.parse(await kubectlOk(['get', 'clusterconnect', clusterName, '-n', ns, '-o', 'json'])) as {
+        status?: { agents?: string; caBundle?: string; authProxyServerName?: string; conditions?: { type: string; status: string }[] };
+      };
+      const ready = cc.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      return ready && cc.status?.agents === '2/2' ? cc.status : undefined;
+    }, 60_000);
 
-  const caBundle = status.caBundle ?? '';
-  const serverName = status.authProxyServerName ?? '';
-  return {
-    dir, relayUrl, relayCaFile, clientTokenFile, pods, proxy, proxyPort, proxyKubeconfig, caBundle, serverName,
-    get relay() { return relay; },
-    get operator() { return operator; },
-    kubeconfigThroughTunnel(user, name = 'tunnel') {
-      const path = join(mkdtempSync(join(dir, 'kubeconfig-')), 'config');
-      writeFileSync(path, stringify({
-        apiVersion: 'v1', kind: 'Config', 'current-context': name,
-        clusters: [{ name, cluster: { server: `https://127.0.0.1:${proxyPort}`, 'tls-server-name': serverName, 'certificate-authority-data': Buffer.from(caBundle).toString('base64') } }],
-        users: [{ name, user: typeof user === 'string' ? { token: user } : user }],
-        contexts: [{ name, context: { cluster: name, user: name } }],
-      }), { mode: 0o600 });
-      return path;
-    },
-    async restartRelay() {
-      await relay.stop('SIGKILL');
-      relay = startRole('relay', relayArgs);
-      await relay.waitForLog('relay listening');
-    },
-    async restartOperator(whileDown) {
-      await operator.stop('SIGKILL');
-      await whileDown?.();
-      operator = startRole('operator', operatorArgs);
-      await operator.waitForLog('watching ClusterConnects');
-    },
-    async stop() {
-      await operator.stop('SIGKILL');
-      await Promise.all(started.map((p) => p.stop('SIGKILL')));
-      await relay.stop('SIGKILL');
-      await services.close();
-    },
-  };
+    say('client: clusterconnect proxy');
+    const proxyPort = await freePort();
+    const proxyKubeconfig = join(dir, 'proxy-kubeconfig');
+    const proxyToken = options.proxyToken ? ['--token', await options.proxyToken()] : [];
+    const proxy = startRole('proxy', ['proxy', '-n', clusterName, '--relay', relayUrl, '--relay-ca-file', relayCaFile, '--relay-token-file', clientTokenFile,
+      '--port', String(proxyPort), '--file', proxyKubeconfig, '--output', 'json', ...proxyToken]);
+    started.push(proxy);
+    await proxy.waitForLog('"status":"ready"');
+
+    const caBundle = status.caBundle ?? '';
+    const serverName = status.authProxyServerName ?? '';
+    return {
+      dir, relayUrl, relayCaFile, clientTokenFile, pods, proxy, proxyPort, proxyKubeconfig, caBundle, serverName,
+      get relay() { return relay; },
+      get operator() { return operator; },
+      kubeconfigThroughTunnel(user, name = 'tunnel') {
+        const path = join(mkdtempSync(join(dir, 'kubeconfig-')), 'config');
+        writeFileSync(path, stringify({
+          apiVersion: 'v1', kind: 'Config', 'current-context': name,
+          clusters: [{ name, cluster: { server: `https://127.0.0.1:${proxyPort}`, 'tls-server-name': serverName, 'certificate-authority-data': Buffer.from(caBundle).toString('base64') } }],
+          users: [{ name, user: typeof user === 'string' ? { token: user } : user }],
+          contexts: [{ name, context: { cluster: name, user: name } }],
+        }), { mode: 0o600 });
+        return path;
+      },
+      async restartRelay() {
+        await relay.stop('SIGKILL');
+        relay = startRole('relay', relayArgs);
+        await relay.waitForLog('relay listening');
+      },
+      async restartOperator(whileDown) {
+        await operator.stop('SIGKILL');
+        await whileDown?.();
+        operator = startRole('operator', operatorArgs);
+        await operator.waitForLog('watching ClusterConnects');
+      },
+      async stop() {
+        await operator.stop('SIGKILL');
+        await Promise.all(started.map((p) => p.stop('SIGKILL')));
+        await services.close();
+      },
+    };
+  }
 }
