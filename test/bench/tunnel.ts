@@ -27,6 +27,8 @@ const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const ROLE_NODE_OPTIONS = (process.env.BENCH_ROLE_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 /** Comma-separated subset of throughput,latency1,latency64,streams,idle (default: all), e.g. for profiling one. */
 const PHASES = new Set((process.env.BENCH_ONLY ?? 'throughput,latency1,latency64,streams,idle').split(','));
+/** Set to a directory to keep each role's output (e.g. with BENCH_ROLE_NODE_OPTIONS=--trace-gc) as NAME.log. */
+const ROLE_LOG_DIR = process.env.BENCH_ROLE_LOG_DIR;
 
 async function echoServer(): Promise<net.Server> {
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -258,6 +260,7 @@ async function main(): Promise<void> {
     pipe.kill('SIGKILL');
     // SIGTERM lets a profiled process exit normally, which is when --cpu-prof writes its file.
     await Promise.all(processes.map((p) => p.stop(PROFILE_DIR ? 'SIGTERM' : 'SIGKILL')));
+    if (ROLE_LOG_DIR) for (const p of processes) writeFileSync(join(ROLE_LOG_DIR, `${p.name}.log`), `${p.lines.join('\n')}\n`);
     upstream.close();
   }
 }
