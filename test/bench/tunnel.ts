@@ -27,6 +27,8 @@ const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const ROLE_NODE_OPTIONS = (process.env.BENCH_ROLE_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 /** Comma-separated subset of throughput,latency1,latency64,streams,idle (default: all), e.g. for profiling one. */
 const PHASES = new Set((process.env.BENCH_ONLY ?? 'throughput,latency1,latency64,streams,idle').split(','));
+/** BENCH_RELAY_TLS=1: the relay serves wss (as in production) instead of plain ws, to show what TLS costs per hop. */
+const RELAY_TLS = process.env.BENCH_RELAY_TLS === '1';
 /** Set to a directory to keep each role's output (e.g. with BENCH_ROLE_NODE_OPTIONS=--trace-gc) as NAME.log. */
 const ROLE_LOG_DIR = process.env.BENCH_ROLE_LOG_DIR;
 
@@ -195,15 +197,19 @@ async function main(): Promise<void> {
     const quiet = { LOG_LEVEL: 'warn' };
     const profile = (name: string) => (PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${name}.cpuprofile`] : []);
     const roleOptions = (name: string) => ({ env: quiet, nodeOptions: [...ROLE_NODE_OPTIONS, ...profile(name)] });
-    const relay = startRole('relay', ['relay', '--listen', `127.0.0.1:${relayPort}`, '--insecure', '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0'], roleOptions('relay'));
+    const relayTls = RELAY_TLS ? ['--tls-cert-file', ws.relayCertFile, '--tls-key-file', ws.relayKeyFile] : ['--insecure'];
+    const relayCaFile = join(ws.dir, 'relay-ca.pem');
+    writeFileSync(relayCaFile, ws.relayCaPem);
+    const dialerTls = RELAY_TLS ? [`--relay-ca-file=${relayCaFile}`] : ['--insecure'];
+    const relay = startRole('relay', ['relay', '--listen', `127.0.0.1:${relayPort}`, ...relayTls, '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0'], roleOptions('relay'));
     processes.push(relay);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const agentToken = await ws.keys.tokenFile('agent', 'bench');
     const clientToken = await ws.keys.tokenFile('client', 'bench');
-    const relayUrl = `ws://127.0.0.1:${relayPort}`;
-    const agent = startRole('agent', ['agent', '--cluster-name=bench', `--relay-url=${relayUrl}`, `--relay-token-file=${agentToken}`, `--upstream=127.0.0.1:${upstreamPort}`, `--upstream-ca-file=${ws.upstreamCaFile}`, '--upstream-server-name=localhost', '--ops-host=127.0.0.1', '--ops-port=0', '--insecure'], roleOptions('agent'));
+    const relayUrl = `${RELAY_TLS ? 'wss' : 'ws'}://127.0.0.1:${relayPort}`;
+    const agent = startRole('agent', ['agent', '--cluster-name=bench', `--relay-url=${relayUrl}`, `--relay-token-file=${agentToken}`, `--upstream=127.0.0.1:${upstreamPort}`, `--upstream-ca-file=${ws.upstreamCaFile}`, '--upstream-server-name=localhost', '--ops-host=127.0.0.1', '--ops-port=0', ...dialerTls], roleOptions('agent'));
     processes.push(agent);
-    const proxyArgs = ['proxy', '-n', 'bench', '--relay', relayUrl, '--port', String(proxyPort), '--relay-token-file', clientToken, '--insecure', '--file', join(ws.dir, 'kubeconfig')];
+    const proxyArgs = ['proxy', '-n', 'bench', '--relay', relayUrl, '--port', String(proxyPort), '--relay-token-file', clientToken, ...dialerTls, '--file', join(ws.dir, 'kubeconfig')];
     // The proxy needs the agent's connection info from the relay, so it exits with 3 until the agent is there.
     let proxy = startRole('proxy', proxyArgs, roleOptions('proxy'));
     while ((await Promise.race([proxy.waitForLog('Press Ctrl+C').then(() => 'ready'), proxy.exited])) === 3) {
@@ -226,7 +232,7 @@ async function main(): Promise<void> {
       cpus: (await import('node:os')).cpus().length,
       // BENCH_ONLY runs a subset; the phases left out hold placeholders (NaN, 0), so say which ran.
       phases: [...PHASES],
-      note: 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
+      note: RELAY_TLS ? 'relay serving wss (TLS on both tunnel hops)' : 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
       throughputMBps: await phase('throughput', async () => ({ pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) }), { pipe: NaN, tunnel: NaN }),
       throughputCpu: await phase('throughput', async () => (await withCpu(processes, () => throughput(proxyPort))).cpuSeconds, {}),
       latency1: await phase('latency1', async () => ({ pipe: await latency(pipePort, 1, SEQUENTIAL_REQUESTS), tunnel: await latency(proxyPort, 1, SEQUENTIAL_REQUESTS) }), { pipe: skipped, tunnel: skipped }),

@@ -18,6 +18,9 @@ export interface UpstreamBridgeOptions {
 
 export function bridgeToUpstream(stream: TunnelStream, options: UpstreamBridgeOptions): void {
   const { metrics, logger } = options;
+  // Labels resolved once per stream, not on every chunk (prom-client hashes them on each call).
+  const fromUpstream = metrics.bytes.labels({ direction: 'from_upstream' });
+  const toUpstream = metrics.bytes.labels({ direction: 'to_upstream' });
   stream.on('error', (error) => logger.debug('stream ended with an error', { streamId: stream.id, reason: error.message }));
   if (options.draining()) {
     metrics.streamsTotal.inc({ result: 'refused' });
@@ -28,8 +31,8 @@ export function bridgeToUpstream(stream: TunnelStream, options: UpstreamBridgeOp
     metrics.streamsTotal.inc({ result: 'connected' });
     metrics.streamsOpen.inc();
     stream.once('close', () => metrics.streamsOpen.dec());
-    socket.on('data', (chunk: Buffer) => metrics.bytes.inc({ direction: 'from_upstream' }, chunk.length));
-    stream.on('data', (chunk: Buffer) => metrics.bytes.inc({ direction: 'to_upstream' }, chunk.length));
+    socket.on('data', (chunk: Buffer) => fromUpstream.inc(chunk.length));
+    stream.on('data', (chunk: Buffer) => toUpstream.inc(chunk.length));
   });
   socket.once('error', (error: NodeJS.ErrnoException) => {
     if (stream.isAccepted) return;

@@ -55,6 +55,13 @@ describe('authproxy server (fake apiserver upstream)', function () {
     const upstreamTls = await createSelfSignedCertificate('fake-apiserver.test');
     upstream = createServer({ cert: upstreamTls.certPem, key: upstreamTls.keyPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
       record(req);
+      if (req.url?.startsWith('/idle-watch')) {
+        // A watch with no event yet: only the head goes out, chunked, and then nothing until the gate opens.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+        streamGate = () => res.end('{"type":"ADDED"}\n');
+        return;
+      }
       if (req.url?.startsWith('/stream')) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"type":"ADDED"}\n');
@@ -160,6 +167,23 @@ describe('authproxy server (fake apiserver upstream)', function () {
       req.end();
     });
     expect(text).to.equal('{"type":"ADDED"}\n{"type":"DELETED"}\n');
+  });
+
+  it('passes the head of a chunked response on at once, before any body (an idle watch)', async () => {
+    const token = await issuer.mint();
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(`${proxy.url}/idle-watch?watch=true`, { ca: proxyCa, headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        expect(res.statusCode).to.equal(200);
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve(text));
+        // Only now, with the head in hand, does the upstream send its first event: a held head would hang here.
+        streamGate?.();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(body).to.equal('{"type":"ADDED"}\n');
   });
 
   const rawUpgrade = (path: string, token: string, after = '') =>
