@@ -41,6 +41,8 @@ export interface LocalSystem {
   /** kube-aad-proxy's CA and TLS name, as the ClusterConnect's status publishes them. */
   caBundle: string;
   serverName: string;
+  /** Where the kube-aad-proxy Service listens on this machine (the kube-proxy stand-in's loopback address, port 443). */
+  authProxyServiceAddress: string;
   /** A kubeconfig that reaches the cluster through the whole chain as this user: a bearer token, or a kubeconfig
    *  user entry (e.g. an exec credential plugin). */
   kubeconfigThroughTunnel(user: string | Record<string, unknown>, name?: string): string;
@@ -131,7 +133,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     };
     await runPods(await podsOf('kube-aad-proxy', 2));
     const service = JSON.parse(await kubectlOk(['get', 'service', `${clusterName}-kube-aad-proxy`, '-n', ns, '-o', 'json'])) as V1Service;
-    await services.expose(service, (target) => pods.filter((p) => p.labels['app.kubernetes.io/component'] === 'kube-aad-proxy')
+    const authProxyServiceAddress = await services.expose(service, (target) => pods.filter((p) => p.labels['app.kubernetes.io/component'] === 'kube-aad-proxy')
       .map((p) => ({ host: '127.0.0.1', port: p.hostPorts.get(target) ?? 0 })));
     await runPods(await podsOf('agent', 2));
 
@@ -155,7 +157,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const caBundle = status.caBundle ?? '';
     const serverName = status.authProxyServerName ?? '';
     return {
-      dir, relayUrl, relayCaFile, clientTokenFile, pods, proxy, proxyPort, proxyKubeconfig, caBundle, serverName,
+      dir, relayUrl, relayCaFile, clientTokenFile, pods, proxy, proxyPort, proxyKubeconfig, caBundle, serverName, authProxyServiceAddress,
       get relay() { return relay; },
       get operator() { return operator; },
       kubeconfigThroughTunnel(user, name = 'tunnel') {
