@@ -34,7 +34,7 @@ export function createGraphGroupResolver(options: GraphGroupResolverOptions): Gr
   const maxEntries = options.maxCacheEntries ?? 10_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { groups: string[]; expiresAt: number }>();
-  const inFlight = new Map<string, Promise<string[]>>();
+  const inFlight = new Map<string, SharedLookup>();
 
   const lookUp = async (overage: GroupOverage, signal?: AbortSignal): Promise<string[]> => {
     // The object id comes from a verified token, but it still becomes a URL path segment.
@@ -74,9 +74,12 @@ export function createGraphGroupResolver(options: GraphGroupResolverOptions): Gr
       const key = `${overage.tenantId ?? ''}/${overage.principalType}/${overage.objectId}`;
       const hit = cache.get(key);
       if (hit && hit.expiresAt > now()) return hit.groups;
-      let pending = inFlight.get(key);
-      if (!pending) {
-        pending = lookUp(overage, signal).then(
+      let shared = inFlight.get(key);
+      if (!shared) {
+        // The lookup has its own signal: it serves every caller asking for this principal meanwhile, so the first
+        // caller leaving must not fail the others. It is cancelled only when all of them have left.
+        const controller = new AbortController();
+        const promise = lookUp(overage, controller.signal).then(
           (groups) => {
             options.onLookup?.('ok');
             if (cache.size >= maxEntries) {
@@ -92,10 +95,45 @@ export function createGraphGroupResolver(options: GraphGroupResolverOptions): Gr
             throw error;
           },
         );
-        pending.finally(() => inFlight.delete(key)).catch(() => undefined);
-        inFlight.set(key, pending);
+        const entry: SharedLookup = { promise, controller, waiters: 0 };
+        promise.finally(() => forget(key, entry)).catch(() => undefined);
+        inFlight.set(key, entry);
+        shared = entry;
       }
-      return pending;
+      return waitFor(key, shared, signal);
     },
   };
+
+  function forget(key: string, entry: SharedLookup): void {
+    if (inFlight.get(key) === entry) inFlight.delete(key);
+  }
+
+  /** Joins a shared lookup; a caller whose signal aborts leaves at once, and the last one to leave cancels it. */
+  function waitFor(key: string, shared: SharedLookup, signal: AbortSignal | undefined): Promise<string[]> {
+    if (!signal) {
+      shared.waiters = Infinity; // a caller that cannot leave keeps the lookup alive
+      return shared.promise;
+    }
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    shared.waiters++;
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        shared.waiters--;
+        if (shared.waiters === 0) {
+          forget(key, shared); // a caller arriving now starts afresh rather than join a cancelled lookup
+          shared.controller.abort(signal.reason);
+        }
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      shared.promise.finally(() => signal.removeEventListener('abort', leave)).then(resolve, reject);
+    });
+  }
+}
+
+interface SharedLookup {
+  promise: Promise<string[]>;
+  controller: AbortController;
+  /** Callers still waiting (Infinity once one without a signal joined). */
+  waiters: number;
 }

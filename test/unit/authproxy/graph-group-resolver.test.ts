@@ -74,6 +74,42 @@ describe('authproxy/graph-group-resolver (msal-node + Graph stand-in)', function
     expect(resolver.cacheSize()).to.equal(2);
   });
 
+  it('keeps a shared lookup for the callers still waiting when one leaves, and cancels it when all have', async () => {
+    const token = appToken();
+    await token(); // msal's own round trips out of the way, so the delay below is all Graph's
+    const seen: AbortSignal[] = [];
+    // Graph answers 300 ms late; the callers below come and go in the meantime.
+    const slowFetch: typeof fetch = async (url, init) => {
+      if (init?.signal) seen.push(init.signal);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      init?.signal?.throwIfAborted();
+      return fetch(url, init);
+    };
+    const resolver = createGraphGroupResolver({ graphURL: graph.url, accessToken: token, fetch: slowFetch });
+    const overage = { objectId: MANY_OID, principalType: 'user' as const, tenantId: TENANT };
+    const before = graph.calls();
+
+    const leaving = new AbortController();
+    const first = resolver.resolveGroups(overage, leaving.signal);
+    const second = resolver.resolveGroups(overage, new AbortController().signal);
+    setTimeout(() => leaving.abort(new Error('client went away')), 50);
+    expect(await first.then(() => 'resolved', (error: Error) => error.message)).to.equal('client went away');
+    expect(await second).to.have.members(['g-1', 'g-2', 'g-3']);
+    expect(graph.calls() - before, 'one Graph call served both callers').to.equal(1);
+
+    const otherResolver = createGraphGroupResolver({ graphURL: graph.url, accessToken: token, fetch: slowFetch });
+    const a = new AbortController();
+    const b = new AbortController();
+    const both = [otherResolver.resolveGroups(overage, a.signal), otherResolver.resolveGroups(overage, b.signal)];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    a.abort(new Error('a left'));
+    b.abort(new Error('b left'));
+    await Promise.allSettled(both);
+    expect(seen.at(-1)?.aborted, 'the lookup is cancelled once nobody waits').to.equal(true);
+    // A caller arriving afterwards starts a fresh lookup instead of joining the cancelled one.
+    expect(await otherResolver.resolveGroups(overage, new AbortController().signal)).to.have.members(['g-1', 'g-2', 'g-3']);
+  });
+
   it('asks Graph again after the TTL', async () => {
     let now = 1_000_000;
     const resolver = createGraphGroupResolver({ graphURL: graph.url, accessToken: appToken(), fetch, cacheTtlMs: 1000, now: () => now });
