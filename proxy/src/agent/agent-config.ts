@@ -1,9 +1,11 @@
 // The agent's settings, from the flags the operator's Deployment passes (see cli/agent-command.ts), validated up
 // front so a bad flag stops the agent with one sentence instead of a crash loop with a stack trace.
-import { readFileSync } from 'node:fs';
 import { parseDuration } from '../common/duration.js';
+import { readFlagFile } from '../common/flag-file.js';
 import { parseHostPort } from '../common/host-port.js';
 import type { HostPort } from '../common/host-port.js';
+import { parsePort } from '../common/port.js';
+import { parseRelayUrl } from '../common/relay-url.js';
 import { AUTH_MODES, validateClusterInfo } from '../relay/cluster-info.js';
 import type { AuthMode, ClusterConnectionInfo } from '../relay/cluster-info.js';
 import { checkClusterName } from '../relay/cluster-name.js';
@@ -56,29 +58,6 @@ function required<T>(value: T | undefined, flag: string): T {
   return value;
 }
 
-function readFlagFile(path: string, flag: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`${flag} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-}
-
-export function parseRelayUrl(text: string, insecure: boolean, flag = '--relay-url'): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch (error) {
-    throw new Error(`${flag} "${text}" is not a URL (e.g. wss://relay.example.com)`, { cause: error });
-  }
-  if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  if (url.protocol === 'ws:' && !insecure) throw new Error(`${flag} ${url.origin} is plain ws://; use wss:// (or pass --insecure for a loopback test)`);
-  if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new Error(`${flag} "${text}" must be a wss:// URL`);
-  if (url.username || url.password || url.search || url.hash) throw new Error(`${flag} must not carry credentials, a query or a fragment`);
-  return url;
-}
-
 /** "k=v,k=v" into labels, checked against Kubernetes label syntax (prefix/name=value). */
 export function parseLabels(text: string | undefined, flag: string): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -103,13 +82,6 @@ export function parseAuthModes(text: string | undefined): AuthMode[] {
   }
   if (modes.length === 0) throw new Error(`--auth-modes needs at least one of ${AUTH_MODES.join(', ')}`);
   return modes as AuthMode[];
-}
-
-export function parsePort(text: string | undefined, flag: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${flag} "${text}" is not a port number (0-65535)`);
-  return port;
 }
 
 export function agentConfigFromFlags(flags: AgentFlags): AgentConfig {

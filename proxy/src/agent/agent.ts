@@ -6,7 +6,8 @@ import type { Logger } from '../common/logger.js';
 import { createRegistry, startOpsServer } from '../common/ops-server.js';
 import type { OpsServer } from '../common/ops-server.js';
 import { ReconnectingSession } from '../common/reconnecting-session.js';
-import { dialRelay, relayOrigin } from '../common/relay-dial.js';
+import { dialRelay } from '../common/relay-dial.js';
+import { relayEndpoint } from '../common/relay-url.js';
 import { formatHostPort } from '../common/host-port.js';
 import { CLUSTER_INFO_HEADER, encodeClusterInfoHeader } from '../relay/cluster-info.js';
 import type { AgentConfig } from './agent-config.js';
@@ -42,9 +43,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
   const heartbeat = config.heartbeat ? new LeaseHeartbeat(deps.leaseApi ?? leaseApiFor(config.heartbeat.kubeconfig), config.heartbeat, logger) : undefined;
 
   const links = config.relayUrls.map((base) => {
-    const url = new URL(base);
-    url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/agent/connect`;
-    const relay = relayOrigin(url);
+    const url = relayEndpoint(new URL(base), '/v1/agent/connect');
+    const relay = url.origin;
     const linkLogger = logger.child({ relay });
     const link = new ReconnectingSession({
       relay,

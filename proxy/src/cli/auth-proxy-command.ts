@@ -1,15 +1,16 @@
 // `clusterconnect auth-proxy`: kube-aad-proxy, the in-cluster HTTPS endpoint that authenticates Entra ID / OIDC
 // callers and calls the apiserver impersonating them. Flags are checked before anything starts; a bad one stops
 // with one line naming the fix.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
+import { FlagFileError, readFlagFile as readFile } from '../common/flag-file.js';
 import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import type { AuthProxyConfig, GraphGroupsConfig } from '../authproxy/config.js';
 import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
 import { createHttpsFetch } from '../authproxy/https-fetch.js';
 import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
+import { portArgument } from './flag-helpers.js';
 
 interface AuthProxyFlags {
   address: string;
@@ -38,12 +39,6 @@ interface AuthProxyFlags {
   drainSeconds: number;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port number between 0 and 65535');
-  return n;
-}
-
 function seconds(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of seconds');
@@ -57,11 +52,13 @@ function list(value: string, previous: string[] | undefined): string[] {
 /** Thrown for flag combinations commander cannot check; reported as a usage error. */
 class FlagError extends Error {}
 
+/** The shared reader, with this command's wording ("cannot read it ...; give a readable file") and a FlagError. */
 function readFlagFile(flag: string, path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readFile(path, flag);
   } catch (error) {
-    throw new FlagError(`${flag} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); give a readable file`);
+    if (!(error instanceof FlagFileError)) throw error;
+    throw new FlagError(`${flag} ${path}: cannot read it (${error.code}); give a readable file`, { cause: error.cause });
   }
 }
 
@@ -166,9 +163,9 @@ export function registerAuthProxyCommand(program: Command): void {
         '(service-account tokens) are passed through unchanged for the apiserver to authenticate.',
     )
     .option('--address <ip>', 'address to listen on', '0.0.0.0')
-    .option('--port <port>', 'HTTPS port', port, 8443)
+    .option('--port <port>', 'HTTPS port', portArgument, 8443)
     .option('--ops-address <ip>', 'address of the /healthz, /readyz and /metrics endpoint', '0.0.0.0')
-    .option('--ops-port <port>', 'port of the /healthz, /readyz and /metrics endpoint', port, 8081)
+    .option('--ops-port <port>', 'port of the /healthz, /readyz and /metrics endpoint', portArgument, 8081)
     .option('--tls-cert-file <path>', 'PEM certificate served (re-read when it changes)')
     .option('--tls-key-file <path>', 'PEM private key of the certificate (re-read when it changes)')
     .option('--kubeconfig <path>', "the proxy's own apiserver credentials when running outside a cluster (default: in-cluster service account)")

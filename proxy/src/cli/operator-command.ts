@@ -1,16 +1,14 @@
 // `clusterconnect operator`: reconciles ClusterConnect resources into the agent, kube-aad-proxy and RBAC.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import { packageInfo } from '../common/package-info.js';
+import { portArgument } from './flag-helpers.js';
+
+const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+type ImagePullPolicy = (typeof IMAGE_PULL_POLICIES)[number];
 
 export const DEFAULT_IMAGE = `ghcr.io/clusterconnect/clusterconnect:${packageInfo().version}`;
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
-  return n;
-}
 
 function positive(value: string): number {
   const n = Number(value);
@@ -24,22 +22,18 @@ export function registerOperatorCommand(program: Command): void {
     .description('Run the operator: reconcile ClusterConnect resources into the agent, kube-aad-proxy and access bindings')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: in-cluster service account, then $KUBECONFIG)')
     .option('--image <image>', 'image for the agent and kube-aad-proxy when a ClusterConnect names none', DEFAULT_IMAGE)
-    .option('--image-pull-policy <policy>', 'Always, IfNotPresent or Never', 'IfNotPresent')
+    .addOption(new Option('--image-pull-policy <policy>', 'pull policy of the pods the operator creates').choices([...IMAGE_PULL_POLICIES]).default('IfNotPresent'))
     .option('--ops-address <host>', 'address of the /healthz, /readyz and /metrics endpoint', '0.0.0.0')
-    .option('--ops-port <port>', 'port of the /healthz, /readyz and /metrics endpoint', port, 8081)
+    .option('--ops-port <port>', 'port of the /healthz, /readyz and /metrics endpoint', portArgument, 8081)
     .option('--no-leader-election', 'run without leader election (only one replica may run then)')
     .option('--leader-election-namespace <ns>', 'namespace of the leader Lease (default: $POD_NAMESPACE)')
     .option('--leader-election-name <name>', 'name of the leader Lease', 'clusterconnect-operator')
     .option('--concurrency <n>', 'ClusterConnects reconciled at once (never the same one twice at once)', positive, 2)
     .option('--shutdown-grace <seconds>', 'longest a graceful stop may take', positive, 20)
     .action(async (opts: {
-      kubeconfig?: string; image: string; imagePullPolicy: string; opsAddress: string; opsPort: number; leaderElection: boolean;
+      kubeconfig?: string; image: string; imagePullPolicy: ImagePullPolicy; opsAddress: string; opsPort: number; leaderElection: boolean;
       leaderElectionNamespace?: string; leaderElectionName: string; concurrency: number; shutdownGrace: number;
     }) => {
-      const policy = opts.imagePullPolicy;
-      if (policy !== 'Always' && policy !== 'IfNotPresent' && policy !== 'Never') {
-        throw new Error(`--image-pull-policy must be Always, IfNotPresent or Never, not "${policy}"`);
-      }
       const leaderElectionNamespace = opts.leaderElectionNamespace ?? process.env.POD_NAMESPACE;
       if (opts.leaderElection && !leaderElectionNamespace) {
         throw new Error('leader election needs a namespace: pass --leader-election-namespace (or set POD_NAMESPACE), or --no-leader-election');
@@ -50,7 +44,7 @@ export function registerOperatorCommand(program: Command): void {
       const operator = await startOperator({
         kubeconfig: opts.kubeconfig,
         image: opts.image,
-        imagePullPolicy: policy,
+        imagePullPolicy: opts.imagePullPolicy,
         opsHost: opts.opsAddress,
         opsPort: opts.opsPort,
         leaderElection: opts.leaderElection,

@@ -1,12 +1,13 @@
 // `clusterconnect proxy`: the daily command, with `az connectedk8s proxy`'s flags. Asks the relay for the
 // cluster's connection info, serves kubectl on 127.0.0.1:PORT, writes the kubeconfig, blocks until Ctrl+C or
 // SIGTERM and then takes its kubeconfig entries out again.
-import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { parsePort } from '../agent/agent-config.js';
 import { parseDuration } from '../common/duration.js';
+import { readFlagFile } from '../common/flag-file.js';
+import { formatHostPort } from '../common/host-port.js';
 import { createLogger } from '../common/logger.js';
+import { parsePort } from '../common/port.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import { CaPinMismatchError, certificateFingerprints } from '../client/ca-pin.js';
 import { DEFAULT_CLIENT_PROXY_PORT } from '../client/client-proxy-config.js';
@@ -79,12 +80,7 @@ export interface ProxyCommandSettings extends Omit<ClusterProxyOptions, 'logger'
 }
 
 function readPinnedCa(file: string): { pem: string; file: string } {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`--certificate-authority ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
+  const pem = readFlagFile(file, '--certificate-authority');
   certificateFingerprints(pem, `--certificate-authority ${file}`);
   return { pem, file };
 }
@@ -179,7 +175,7 @@ export function registerProxyCommand(program: Command): void {
       const state: ReadyState = (running.state = {
         cluster: settings.cluster,
         context: proxy.merge.contextName,
-        listen: `${proxy.address.address}:${proxy.address.port}`,
+        listen: formatHostPort({ host: proxy.address.address, port: proxy.address.port }),
         kubeconfig: proxy.merge.file,
       });
       for (const warning of proxy.merge.warnings) say(`warning: ${warning}`);

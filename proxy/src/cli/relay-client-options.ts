@@ -1,9 +1,9 @@
 // The flags that say which relay a client command talks to and with what credential, shared by `proxy` and
 // `clusters`: a relay-minted client token (file, inline or $CLUSTERCONNECT_RELAY_TOKEN), or else an OIDC access
 // token for the relay's audience from `clusterconnect login`'s cache.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseRelayUrl } from '../agent/agent-config.js';
+import { readFlagFile } from '../common/flag-file.js';
+import { parseRelayUrl } from '../common/relay-url.js';
 import { fileRelayCredential, inlineRelayCredential, oidcRelayCredential } from '../client/relay-credential.js';
 import type { RelayCredential } from '../client/relay-credential.js';
 import { tokenCachePath } from '../client/login/config-dir.js';
@@ -40,14 +40,6 @@ export function addRelayClientOptions(command: Command): Command {
     .option('--relay-scope <scope>', "without a relay token: scope of the OIDC token for the relay's audience (repeatable; login target flags give the issuer)", collect)
     .option('--relay-audience <aud>', "without a relay token: the relay's OIDC audience (RFC 8707 resource)")
     .option('--insecure', 'allow a plain ws:// relay (loopback tests only)');
-}
-
-function readFlagFile(file: string, flag: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`${flag} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
 }
 
 /** The login target of the relay's token: the cluster's issuer and client, the relay's scopes/audience. */

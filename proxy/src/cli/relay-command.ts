@@ -1,13 +1,13 @@
 // `clusterconnect relay` (serve), `relay keygen` and `relay issue-token`.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseDuration } from '../common/duration.js';
+import { readFlagFile } from '../common/flag-file.js';
 import { parseHostPort } from '../common/host-port.js';
 import { createLogger } from '../common/logger.js';
+import { parsePort } from '../common/port.js';
 import { onShutdownSignals } from '../common/shutdown.js';
-import { parsePort } from '../agent/agent-config.js';
 import { checkClusterName } from '../relay/cluster-name.js';
 import { issueToken } from '../relay/credentials/issue-token.js';
 import { generateKeyPairFiles, loadPrivateKey } from '../relay/credentials/key-files.js';
@@ -34,14 +34,6 @@ interface RelayFlags {
   handshakeTimeout: string;
 }
 
-function readFile(path: string, flag: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`${flag} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-}
-
 export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
   const listen = parseHostPort(flags.listen, '--listen', true);
   const insecure = flags.insecure === true;
@@ -49,14 +41,14 @@ export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
   let tls: RelayConfig['tls'];
   if (flags.tlsCertFile || flags.tlsKeyFile) {
     if (!flags.tlsCertFile || !flags.tlsKeyFile) throw new Error('--tls-cert-file and --tls-key-file go together');
-    tls = { certPem: readFile(flags.tlsCertFile, '--tls-cert-file'), keyPem: readFile(flags.tlsKeyFile, '--tls-key-file') };
+    tls = { certPem: readFlagFile(flags.tlsCertFile, '--tls-cert-file'), keyPem: readFlagFile(flags.tlsKeyFile, '--tls-key-file') };
     if (insecure) throw new Error('--insecure serves plain ws and cannot be combined with --tls-cert-file');
   } else if (!insecure) {
     throw new Error('--tls-cert-file and --tls-key-file are required (or --insecure for a loopback test)');
   }
   const issuers = flags.oidcIssuerUrl ?? [];
   if (issuers.length > 0 && !flags.oidcAudience) throw new Error("--oidc-audience is required with --oidc-issuer-url: the relay's own audience, not the cluster's");
-  const caPem = flags.oidcCaFile ? readFile(flags.oidcCaFile, '--oidc-ca-file') : undefined;
+  const caPem = flags.oidcCaFile ? readFlagFile(flags.oidcCaFile, '--oidc-ca-file') : undefined;
   return {
     listenHost: listen.host,
     listenPort: listen.port,

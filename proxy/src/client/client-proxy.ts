@@ -4,9 +4,11 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
+import { formatHostPort } from '../common/host-port.js';
 import { ReconnectingSession } from '../common/reconnecting-session.js';
 import { RenewingSession } from './renewing-session.js';
-import { dialRelay, relayOrigin } from '../common/relay-dial.js';
+import { dialRelay } from '../common/relay-dial.js';
+import { relayEndpoint } from '../common/relay-url.js';
 import { TunnelOpenError } from '../tunnel/errors.js';
 import { bridgeStreamToSocket } from '../tunnel/tcp-bridge.js';
 import type { ClientProxyConfig } from './client-proxy-config.js';
@@ -21,9 +23,7 @@ export interface ClientProxyHandle {
 }
 
 export function connectUrl(relayUrl: URL, cluster: string): URL {
-  const url = new URL(relayUrl);
-  url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/clusters/${encodeURIComponent(cluster)}/connect`;
-  return url;
+  return relayEndpoint(relayUrl, `/v1/clusters/${encodeURIComponent(cluster)}/connect`);
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {
@@ -39,7 +39,7 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
 
 export async function startClientProxy(config: ClientProxyConfig, logger: Logger = createLogger('proxy')): Promise<ClientProxyHandle> {
   const url = connectUrl(config.relayUrl, config.cluster);
-  const relay = relayOrigin(url);
+  const relay = url.origin;
   const relaySession = new RenewingSession(
     () =>
       new ReconnectingSession({
@@ -82,7 +82,7 @@ export async function startClientProxy(config: ClientProxyConfig, logger: Logger
   await listen(server, config.listenHost, config.listenPort);
   const address = server.address() as AddressInfo;
   relaySession.start();
-  logger.info('client proxy listening', { cluster: config.cluster, relay, address: `${address.address}:${address.port}` });
+  logger.info('client proxy listening', { cluster: config.cluster, relay, address: formatHostPort({ host: address.address, port: address.port }) });
 
   return {
     address,

@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { HttpConnectTunnelAgent, HttpsConnectTunnelAgent } from '../common/connect-tunnel-agent.js';
 import { egressProxyFor } from '../common/egress-proxy.js';
+import { relayEndpoint } from '../common/relay-url.js';
 import { validateClusterInfo } from '../relay/cluster-info.js';
 import type { ClusterConnectionInfo } from '../relay/cluster-info.js';
 import type { ClusterSummary } from '../relay/agent-registry.js';
@@ -51,9 +52,8 @@ const MAX_BODY = 1024 * 1024;
 
 /** The HTTPS (or, for a ws:// test relay, HTTP) URL of an API path on the relay. */
 export function relayApiUrl(relayUrl: URL, path: string): URL {
-  const url = new URL(relayUrl);
+  const url = relayEndpoint(relayUrl, path);
   url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-  url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
   return url;
 }
 
@@ -67,7 +67,7 @@ function failureFor(status: number, code: string | undefined): RelayApiFailure {
 
 export function relayGetJson(options: RelayApiOptions, path: string): Promise<unknown> {
   const url = relayApiUrl(options.relayUrl, path);
-  const where = `${options.relayUrl.protocol}//${options.relayUrl.host}`;
+  const where = options.relayUrl.origin;
   const secure = url.protocol === 'https:';
   const transport = secure ? https : http;
   // The same egress proxy as the tunnel's WebSocket, so both reach the relay the way the network allows.

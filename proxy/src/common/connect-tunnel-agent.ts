@@ -6,11 +6,12 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { describeProxy } from './egress-proxy.js';
+import { formatHostPort } from './host-port.js';
 
 type CreateCallback = (error: Error | null, socket: Duplex) => void;
 
 function openTunnel(proxy: URL, host: string, port: number, timeoutMs: number, done: (error: Error | null, socket?: Duplex) => void): void {
-  const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const authority = formatHostPort({ host, port });
   const headers: Record<string, string> = { host: authority };
   if (proxy.username) {
     const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { formatHostPort } from './host-port.js';
 
 export interface OpsServerOptions {
   host: string;
@@ -50,10 +51,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     server.listen(options.port, options.host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
   return {
     server,
-    url: `http://${host}:${port}`,
+    url: `http://${formatHostPort({ host: address, port })}`,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

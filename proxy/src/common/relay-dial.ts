@@ -67,12 +67,8 @@ function refusal(res: IncomingMessage, where: string): Promise<RelayDialError> {
   });
 }
 
-export function relayOrigin(url: URL): string {
-  return `${url.protocol}//${url.host}`;
-}
-
 export function dialRelay(options: RelayDialOptions): Promise<TunnelSession> {
-  const where = relayOrigin(options.url);
+  const where = options.url.origin;
   const proxy = egressProxyFor(options.url, options.env ?? process.env);
   const secure = options.url.protocol === 'wss:';
   if (proxy) options.logger.debug('dialing the relay through an egress proxy', { relay: where, proxy: describeProxy(proxy) });

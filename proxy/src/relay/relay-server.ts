@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { formatHostPort } from '../common/host-port.js';
 import { createLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, startOpsServer } from '../common/ops-server.js';
@@ -113,8 +114,7 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     server.listen(config.listenPort, config.listenHost, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
-  const url = `${config.insecure ? 'ws' : 'wss'}://${host}:${address.port}`;
+  const url = `${config.insecure ? 'ws' : 'wss'}://${formatHostPort({ host: address.address, port: address.port })}`;
 
   let ops: OpsServer;
   try {

@@ -1,5 +1,6 @@
 // Typed errors of the tunnel protocol, so callers can tell a malformed frame from a refused open or a dead peer
 // without parsing messages.
+import { formatHostPort } from '../common/host-port.js';
 
 export type FrameDecodeErrorCode =
   | 'FRAME_TOO_SHORT'
@@ -65,7 +66,7 @@ export class TunnelDeadPeerError extends Error {
 
 /** Turns a failed TCP dial into the sentence an operator needs, without leaking anything but host and port. */
 export function describeDialError(error: unknown, host: string, port: number): string {
-  const where = `upstream ${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const where = `upstream ${formatHostPort({ host, port })}`;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ECONNREFUSED':

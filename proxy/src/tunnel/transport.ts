@@ -1,6 +1,7 @@
 // What a session needs from the connection under it: whole binary messages in, whole messages out, and a
 // measure of how much is queued so the session can stop sending before memory grows. A real ws WebSocket and the
 // in-memory pair used by tests both fit behind it.
+import { truncateUtf8 } from './codec.js';
 
 export interface TransportHandlers {
   /** One whole message. `binary` is false for a text message, which the tunnel protocol never uses. */
@@ -38,9 +39,6 @@ export const CloseCode = {
 
 /** RFC 6455 caps a close reason at 123 bytes. */
 export function closeReason(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= 123) return text;
-  let end = 120;
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return `${bytes.subarray(0, end).toString('utf8')}...`;
+  if (Buffer.byteLength(text, 'utf8') <= 123) return text;
+  return `${truncateUtf8(text, 120).toString('utf8')}...`;
 }
