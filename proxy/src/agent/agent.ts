@@ -61,7 +61,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
         }),
     });
     link.on('up', (session) => {
-      session.on('stream', (stream) => bridgeToUpstream(stream, { upstream: config.upstream, logger: linkLogger, metrics, draining: () => draining }));
+      session.on('stream', (stream) => bridgeToUpstream(stream, { upstream: config.upstream, logger: linkLogger, metrics }));
     });
     return link;
   });

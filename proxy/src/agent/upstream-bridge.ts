@@ -4,7 +4,6 @@
 import type { Logger } from '../common/logger.js';
 import { formatHostPort } from '../common/host-port.js';
 import type { HostPort } from '../common/host-port.js';
-import { ResetCode } from '../tunnel/frame.js';
 import type { TunnelStream } from '../tunnel/stream.js';
 import { dialTarget } from '../tunnel/tcp-bridge.js';
 import type { AgentMetrics } from './agent-metrics.js';
@@ -13,26 +12,20 @@ export interface UpstreamBridgeOptions {
   upstream: HostPort;
   logger: Logger;
   metrics: AgentMetrics;
-  draining: () => boolean;
 }
 
 export function bridgeToUpstream(stream: TunnelStream, options: UpstreamBridgeOptions): void {
   const { metrics, logger } = options;
-  // Labels resolved once per stream, not on every chunk (prom-client hashes them on each call).
-  const fromUpstream = metrics.bytes.labels({ direction: 'from_upstream' });
-  const toUpstream = metrics.bytes.labels({ direction: 'to_upstream' });
   stream.on('error', (error) => logger.debug('stream ended with an error', { streamId: stream.id, reason: error.message }));
-  if (options.draining()) {
-    metrics.streamsTotal.inc({ result: 'refused' });
-    return stream.reject('agent is draining and accepts no new streams', ResetCode.Refused);
-  }
+  // No draining check here: drain() sends GOAWAY on every session first, and a session that sent GOAWAY refuses
+  // new streams itself, before they reach this point.
   const socket = dialTarget(stream, { host: options.upstream.host, port: options.upstream.port });
   socket.once('connect', () => {
     metrics.streamsTotal.inc({ result: 'connected' });
     metrics.streamsOpen.inc();
     stream.once('close', () => metrics.streamsOpen.dec());
-    socket.on('data', (chunk: Buffer) => fromUpstream.inc(chunk.length));
-    stream.on('data', (chunk: Buffer) => toUpstream.inc(chunk.length));
+    socket.on('data', (chunk: Buffer) => metrics.bytes.add('from_upstream', chunk.length));
+    stream.on('data', (chunk: Buffer) => metrics.bytes.add('to_upstream', chunk.length));
   });
   socket.once('error', (error: NodeJS.ErrnoException) => {
     if (stream.isAccepted) return;

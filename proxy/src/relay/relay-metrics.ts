@@ -2,11 +2,14 @@
 // thousands of clusters).
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { createByteCounter } from '../common/byte-counter.js';
+import type { ByteCounter } from '../common/byte-counter.js';
+import type { ByteDirection } from './stream-splice.js';
 
 export interface RelayMetrics {
   streamsOpen: Gauge;
   streamsTotal: Counter<'result'>;
-  bytes: Counter<'direction'>;
+  bytes: ByteCounter<ByteDirection>;
   agentConnections: Gauge;
   clientSessions: Gauge;
   errors: Counter<'reason'>;
@@ -16,11 +19,11 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
   return {
     streamsOpen: new Gauge({ name: 'clusterconnect_relay_streams_open', help: 'Client streams currently paired with an agent stream', registers: [registry] }),
     streamsTotal: new Counter({ name: 'clusterconnect_relay_streams_total', help: 'Client stream opens by result (accepted, rejected)', labelNames: ['result'], registers: [registry] }),
-    bytes: new Counter({
+    bytes: createByteCounter({
       name: 'clusterconnect_relay_stream_bytes_total',
       help: 'Payload bytes relayed, by direction (client_to_agent, agent_to_client)',
-      labelNames: ['direction'],
-      registers: [registry],
+      directions: ['client_to_agent', 'agent_to_client'],
+      registry,
     }),
     agentConnections: new Gauge({ name: 'clusterconnect_relay_agent_connections', help: 'Agent WebSocket sessions currently connected', registers: [registry] }),
     clientSessions: new Gauge({ name: 'clusterconnect_relay_client_sessions', help: 'Client WebSocket sessions currently connected', registers: [registry] }),
