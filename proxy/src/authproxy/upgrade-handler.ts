@@ -49,7 +49,11 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
 async function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer, exchange: Exchange): Promise<void> {
   socket.pause();
   const incoming = { headers: req.headers, rawHeaders: req.rawHeaders };
-  const decision = await ctx.authenticator.decide(incoming);
+  // As for plain requests: a client that leaves while a Graph lookup runs stops waiting for it.
+  const clientGone = new AbortController();
+  const onClose = () => clientGone.abort();
+  socket.once('close', onClose);
+  const decision = await ctx.authenticator.decide(incoming, clientGone.signal).finally(() => socket.off('close', onClose));
   noteDecision(ctx, exchange, decision);
   if (decision.kind === 'refuse') {
     exchange.status = decision.status;
