@@ -102,14 +102,12 @@ export function registerLoginCommand(program: Command): void {
   addLoginTargetOptions(loginCmd).action(async (flags: LoginFlags, command: Command) => {
     const target = loginTargetFromFlags(command, flags);
     const method = loginMethod(command, flags);
-    const abort = new AbortController();
     const progress = { current: startProgress(`signing in to ${target.authority}`) };
     try {
       const result = await login({
         target,
         method,
         cache: new TokenCacheFile(tokenCachePath()),
-        signal: abort.signal,
         onDeviceCode: (info) => {
           progress.current.stop();
           showDeviceCode(info);

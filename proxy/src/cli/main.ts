@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `clusterconnect` binary.
-import { tuneGarbageCollectorForStreaming } from '../common/gc-tuning.js';
+// runCli also applies the data-path GC setting (common/gc-tuning.ts).
 import { runCli } from './program.js';
 
-tuneGarbageCollectorForStreaming();
 process.exitCode = await runCli(process.argv);

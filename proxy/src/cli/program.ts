@@ -1,5 +1,8 @@
 // Builds the `clusterconnect` command line. Each role adds its subcommand here as it lands.
+// Every module imported here loads on every run, `get-token` included (kubectl runs it for each command): a command
+// module imports only what registering its flags needs, and loads its runtime in its action with `await import()`.
 import { Command, CommanderError } from 'commander';
+import { tuneGarbageCollectorForStreaming } from '../common/gc-tuning.js';
 import { packageInfo } from '../common/package-info.js';
 import { registerAgentCommand } from './agent-command.js';
 import { registerAuthProxyCommand } from './auth-proxy-command.js';
@@ -41,8 +44,12 @@ export function buildProgram(name = 'clusterconnect'): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code instead of exiting, so tests can drive it in-process. */
+/**
+ * Runs the CLI and returns the exit code instead of exiting, so tests can drive it in-process. Both binaries
+ * (`clusterconnect` and the kubectl plugin) come through here, so both get the data-path GC setting.
+ */
 export async function runCli(argv: readonly string[], name?: string): Promise<number> {
+  tuneGarbageCollectorForStreaming();
   const program = buildProgram(name);
   try {
     await program.parseAsync([...argv]);

@@ -5,15 +5,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/logger.js';
 import { checkPinnedCa } from './ca-pin.js';
-import { startClientProxy } from './client-proxy.js';
 import { startCredentialRenewal } from './credential-renewal.js';
-import type { CredentialRenewal } from './credential-renewal.js';
 import { buildKubeconfigEntries } from './kubeconfig/kubeconfig-entries.js';
 import type { ExecUser, TokenUser } from './kubeconfig/kubeconfig-entries.js';
-import { mergeIntoKubeconfigFile, removeFromKubeconfigFile } from './kubeconfig/kubeconfig-file.js';
 import type { MergeFileOutcome, RemoveFileOutcome } from './kubeconfig/kubeconfig-file.js';
 import { fetchClusterInfo } from './relay-api.js';
-import type { ClusterInfoAnswer, RelayApiError } from './relay-api.js';
+import type { RelayApiError } from './relay-api.js';
 import type { RelayCredential } from './relay-credential.js';
 import { withRelayRetries } from './relay-retry.js';
 
@@ -43,9 +40,7 @@ export interface ClusterProxyOptions {
 
 export interface ClusterProxy {
   address: AddressInfo;
-  info: ClusterInfoAnswer;
   merge: MergeFileOutcome;
-  renewal: CredentialRenewal;
   /** Closes the listener and streams, then removes what the merge added (unless kept). */
   close(): Promise<RemoveFileOutcome | undefined>;
 }
@@ -54,6 +49,8 @@ export async function startClusterProxy(options: ClusterProxyOptions): Promise<C
   const { credential, logger } = options;
   // Fails first (not logged in, unreadable token file) before anything is opened.
   const initial = await credential.current();
+  // Loaded on use (ws, the tunnel, yaml): proxy-command.js is imported by every CLI run, get-token's included.
+  const [{ startClientProxy }, kubeconfigFile] = await Promise.all([import('./client-proxy.js'), import('./kubeconfig/kubeconfig-file.js')]);
   const proxy = await startClientProxy(
     {
       cluster: options.cluster,
@@ -68,8 +65,14 @@ export async function startClusterProxy(options: ClusterProxyOptions): Promise<C
   );
   try {
     // The info request and the tunnel session's dial run side by side, so "ready" follows the relay's answer at once.
+    // The first attempt uses the token just fetched; retries fetch it again (a rotated file, a refreshed login).
+    let firstToken: string | undefined = initial.token;
     const info = await withRelayRetries(
-      async () => fetchClusterInfo({ relayUrl: options.relayUrl, token: (await credential.current()).token, ...(options.relayCaPem ? { caPem: options.relayCaPem } : {}) }, options.cluster),
+      async () => {
+        const token = firstToken ?? (await credential.current()).token;
+        firstToken = undefined;
+        return fetchClusterInfo({ relayUrl: options.relayUrl, token, ...(options.relayCaPem ? { caPem: options.relayCaPem } : {}) }, options.cluster);
+      },
       { maxWaitMs: options.relayWaitMs, ...(options.onRelayRetry ? { onRetry: options.onRelayRetry } : {}) },
     );
     logger.info('relay answered with the cluster connection info', { cluster: options.cluster, agents: info.agents, tlsServerName: info.tlsServerName });
@@ -82,20 +85,18 @@ export async function startClusterProxy(options: ClusterProxyOptions): Promise<C
       tlsServerName: info.tlsServerName,
       user: options.kubeconfig.user,
     });
-    const merge = await mergeIntoKubeconfigFile(options.kubeconfig.file, entries, { ...(options.kubeconfig.stdout ? { stdout: options.kubeconfig.stdout } : {}) });
+    const merge = await kubeconfigFile.mergeIntoKubeconfigFile(options.kubeconfig.file, entries, { ...(options.kubeconfig.stdout ? { stdout: options.kubeconfig.stdout } : {}) });
     const renewal = startCredentialRenewal({ credential, initial, renew: () => proxy.renewSession(), logger });
     let closing: Promise<RemoveFileOutcome | undefined> | undefined;
     return {
       address: proxy.address,
-      info,
       merge,
-      renewal,
       close() {
         closing ??= (async () => {
           renewal.stop();
           await proxy.close();
           if (!merge.undo || options.kubeconfig.keep) return undefined;
-          return removeFromKubeconfigFile(merge.file, merge.undo);
+          return kubeconfigFile.removeFromKubeconfigFile(merge.file, merge.undo);
         })();
         return closing;
       },

@@ -5,8 +5,6 @@ import type { AccessToken } from './access-token.js';
 import { LoginRequiredError } from './errors.js';
 import { loginCommand, targetKey } from './login-target.js';
 import type { LoginTarget } from './login-target.js';
-import { msalAppToken, msalSilentUserToken } from './msal-flows.js';
-import { oidcSilentToken } from './oidc-flows.js';
 import type { StoredSession, TokenCacheFile } from './token-cache.js';
 
 export interface AcquireTokenOptions {
@@ -15,16 +13,21 @@ export interface AcquireTokenOptions {
   target?: LoginTarget;
 }
 
+// Each flow's client library (msal-node or openid-client) is loaded only when a session uses it: kubectl runs
+// get-token on every command, and loading both costs more than the cached-token path itself.
 async function silent(session: StoredSession, target: LoginTarget): Promise<{ token: AccessToken; update?: Partial<StoredSession> }> {
   const { method } = session;
   if (method.kind !== 'device-code') {
+    const { msalAppToken } = await import('./msal-flows.js');
     const { token, session: update } = await msalAppToken(target, method, session);
     return { token, update };
   }
   if (target.kind === 'entra') {
+    const { msalSilentUserToken } = await import('./msal-flows.js');
     const { token, msalCache } = await msalSilentUserToken(session, target);
     return { token, ...(msalCache ? { update: { msalCache } } : {}) };
   }
+  const { oidcSilentToken } = await import('./oidc-flows.js');
   const { token, tokens } = await oidcSilentToken(session, target);
   return { token, ...(tokens ? { update: { oidcTokens: tokens } } : {}) };
 }

@@ -3,8 +3,6 @@
 import type { AccessToken, DeviceCodePrompt } from './access-token.js';
 import { targetKey } from './login-target.js';
 import type { LoginTarget } from './login-target.js';
-import { msalAppToken, msalDeviceCodeLogin } from './msal-flows.js';
-import { oidcDeviceCodeLogin } from './oidc-flows.js';
 import type { LoginMethod, StoredSession, TokenCacheFile } from './token-cache.js';
 
 export interface LoginOptions {
@@ -28,9 +26,17 @@ export interface LoginResult {
 
 async function signIn(options: LoginOptions): Promise<{ token: AccessToken; session: Omit<StoredSession, 'key' | 'target' | 'method' | 'loggedInAt'> }> {
   const { target, method } = options;
-  if (method.kind !== 'device-code') return msalAppToken(target, method);
+  // Only the client library of the flow in use is loaded (msal-node or openid-client).
+  if (method.kind !== 'device-code') {
+    const { msalAppToken } = await import('./msal-flows.js');
+    return msalAppToken(target, method);
+  }
   const prompt = options.onDeviceCode ?? (() => undefined);
-  if (target.kind === 'entra') return msalDeviceCodeLogin(target, prompt, options.signal);
+  if (target.kind === 'entra') {
+    const { msalDeviceCodeLogin } = await import('./msal-flows.js');
+    return msalDeviceCodeLogin(target, prompt, options.signal);
+  }
+  const { oidcDeviceCodeLogin } = await import('./oidc-flows.js');
   const result = await oidcDeviceCodeLogin(target, prompt, options.signal);
   return { token: result.token, session: { oidcTokens: result.tokens, ...(result.account ? { account: result.account } : {}) } };
 }

@@ -33,7 +33,7 @@ export async function msalDeviceCodeLogin(target: LoginTarget, prompt: DeviceCod
       prompt({ verificationUri: response.verificationUri, userCode: response.userCode, expiresInSeconds: response.expiresIn }),
     cancel: false,
   };
-  // msal polls until its `cancel` flag is set; Ctrl+C or a caller's abort sets it.
+  // msal polls until its `cancel` flag is set; a caller's abort sets it.
   signal?.addEventListener('abort', () => (request.cancel = true), { once: true });
   const result = await app.acquireTokenByDeviceCode(request);
   const token = toAccessToken(result, target.authority);

@@ -1,6 +1,6 @@
 // Device code and refresh with openid-client: the standards client (RFC 8628, RFC 6749 refresh, RFC 8707 resource
 // indicators) for issuers that are not Entra — msal's device-code flow speaks Entra's dialect only.
-import * as client from 'openid-client';
+import type { Configuration, TokenEndpointResponse } from 'openid-client';
 import type { AccessToken, DeviceCodePrompt } from './access-token.js';
 import { authorityHttp, openIdCustomFetch } from './authority-http.js';
 import { LoginRequiredError } from './errors.js';
@@ -10,8 +10,12 @@ import type { StoredSession } from './token-cache.js';
 
 type OidcTokens = NonNullable<StoredSession['oidcTokens']>;
 
-async function discover(target: LoginTarget): Promise<client.Configuration> {
+/** openid-client is loaded only to talk to the issuer: get-token with a fresh cached token never needs it. */
+const openIdClient = () => import('openid-client');
+
+async function discover(target: LoginTarget): Promise<Configuration> {
   const http = await authorityHttp(target);
+  const client = await openIdClient();
   try {
     return await client.discovery(new URL(target.authority), target.clientId, { token_endpoint_auth_method: 'none' }, client.None(), {
       [client.customFetch]: openIdCustomFetch(http.fetch),
@@ -24,7 +28,7 @@ async function discover(target: LoginTarget): Promise<client.Configuration> {
 
 const resourceParams = (target: LoginTarget): Record<string, string> => (target.audience ? { resource: target.audience } : {});
 
-function tokensFrom(response: client.TokenEndpointResponse, previousRefreshToken?: string): OidcTokens {
+function tokensFrom(response: TokenEndpointResponse, previousRefreshToken?: string): OidcTokens {
   const now = Date.now();
   // Without expires_in the lifetime is unknown; a short assumed one means an early refresh, never a stale token.
   const lifetimeMs = (response.expires_in ?? 300) * 1000;
@@ -34,6 +38,7 @@ function tokensFrom(response: client.TokenEndpointResponse, previousRefreshToken
 
 export async function oidcDeviceCodeLogin(target: LoginTarget, prompt: DeviceCodePrompt, signal?: AbortSignal): Promise<{ token: AccessToken; tokens: OidcTokens; account?: string }> {
   const config = await discover(target);
+  const client = await openIdClient();
   if (!config.serverMetadata().device_authorization_endpoint) throw new Error(`${target.authority} does not offer the device authorization grant`);
   const scope = ['openid', 'offline_access', ...target.scopes].join(' ');
   const started = await client.initiateDeviceAuthorization(config, { scope, ...resourceParams(target) });
@@ -60,7 +65,8 @@ export async function oidcSilentToken(session: StoredSession, target: LoginTarge
   if (current && !needsRefresh(current)) return { token: { token: current.accessToken, expiresOn: new Date(current.expiresAt) } };
   if (!current?.refreshToken) throw new LoginRequiredError(target.authority, loginCommand(target), 'the sign-in has expired');
   const config = await discover(target);
-  let response: client.TokenEndpointResponse;
+  const client = await openIdClient();
+  let response: TokenEndpointResponse;
   try {
     response = await client.refreshTokenGrant(config, current.refreshToken, resourceParams(target));
   } catch (error) {
