@@ -30,6 +30,30 @@ describe('helm/clusterconnect-agent', () => {
     expect(rbac).not.to.match(/verbs: \[\*\]|"\*"/);
   });
 
+  it('grants the operator the verbs its calls need, and update only where an owner reference needs it', () => {
+    // The template with its directives dropped and its expressions stubbed, enough to read the rules.
+    const text = readFileSync(chart('templates/operator-rbac.yaml'), 'utf8').split('\n')
+      .filter((line) => !/^\s*(?:- )?\{\{-?\s*(?:range\b|end\b|with\b|\.\s*\}\})/.test(line))
+      .map((line) => line.replace(/\{\{-?[^}]*\}\}/g, 'X'))
+      .join('\n');
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+    const docs = parseAllDocuments(text).map((d) => d.toJS() as { kind: string; rules?: Rule[] });
+    const verbs = (kind: string, resource: string) =>
+      new Set(docs.filter((d) => d.kind === kind).flatMap((d) => d.rules ?? []).filter((r) => r.resources.includes(resource)).flatMap((r) => r.verbs));
+    const clusterRole = (resource: string) => [...verbs('ClusterRole', resource)].sort();
+    expect(clusterRole('clusterconnects')).to.deep.equal(['get', 'list', 'patch', 'watch']);
+    expect(clusterRole('clusterconnects/status')).to.deep.equal(['patch']);
+    expect(clusterRole('clusterconnects/finalizers')).to.deep.equal(['update']);
+    // Pruning deletes bindings and the optional CA ConfigMaps.
+    for (const pruned of ['configmaps', 'rolebindings', 'clusterrolebindings']) expect(clusterRole(pruned), pruned).to.include('delete');
+    for (const read of ['secrets', 'deployments']) expect(clusterRole(read), read).to.include('get');
+    expect(clusterRole('events')).to.deep.equal(['create']);
+    const updates = docs.filter((d) => d.kind === 'ClusterRole').flatMap((d) => d.rules ?? []).filter((r) => r.verbs.includes('update'));
+    expect(updates.flatMap((r) => r.resources)).to.deep.equal(['clusterconnects/finalizers']);
+    // Leader election reads, creates and replaces its Lease.
+    expect([...verbs('Role', 'leases')].sort()).to.deep.equal(['create', 'get', 'update']);
+  });
+
   it('has a values schema that is valid JSON and describes every top-level value', () => {
     const schema = JSON.parse(readFileSync(chart('values.schema.json'), 'utf8')) as { properties: Record<string, unknown> };
     const values = readFileSync(chart('values.yaml'), 'utf8');

@@ -1,13 +1,14 @@
 // One reconcile of one ClusterConnect: level-triggered and idempotent. It reads the world, applies the desired
-// children with server-side apply, prunes what the spec no longer asks for, and writes the status.
+// children with server-side apply, prunes the optional children the spec no longer asks for (access bindings, the
+// relay and OIDC CA ConfigMaps), and writes the status.
 import type { KubernetesObject, V1Lease, V1Secret } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, parseKey, type ClusterConnect } from '../api/clusterconnect.js';
-import { FINALIZER, ownerSelector } from '../api/labels.js';
+import { FINALIZER, LABEL_ACCESS_BINDING, ownerSelector } from '../api/labels.js';
 import { accessBindingObjects, type AccessObject } from '../desired/access.js';
 import { agentDeployment, agentHeartbeatRoleBinding, agentServiceAccount, relayCaConfigMap } from '../desired/agent.js';
 import { authProxyDeployment, authProxyService, authProxyServiceAccount, impersonatorBinding, oidcCaConfigMap } from '../desired/auth-proxy.js';
 import { authProxyDnsNames, caSecret, decodeSecretData, servingCertificateSecret } from '../desired/certificates.js';
-import type { OperatorSettings } from '../desired/defaults.js';
+import { relayCredentialsKey, type OperatorSettings } from '../desired/defaults.js';
 import { childNames } from '../desired/names.js';
 import { planPki, type PkiPlan } from '../pki/plan.js';
 import type { Logger } from '../../../proxy/src/common/logger.js';
@@ -18,9 +19,14 @@ import { apiErrorMessage, isForbidden, isNotFound, type KubeClients } from './ku
 import { computeStatus, type Heartbeat } from './status.js';
 import type { ReconcileResult } from './work-queue.js';
 
-export const RESYNC_MS = 5 * 60_000;
+const RESYNC_MS = 5 * 60_000;
 /** While the relay credentials Secret is missing, look for it this often (Secrets of users are not watched). */
 const MISSING_CREDENTIALS_RECHECK_MS = 10_000;
+
+/** Identifies a binding across both kinds: kind/namespace/name (namespace empty for a ClusterRoleBinding). */
+function bindingKey(kind: 'ClusterRoleBinding' | 'RoleBinding', namespace: string | undefined, name: string | undefined): string {
+  return `${kind}/${namespace ?? ''}/${name ?? ''}`;
+}
 
 export class Reconciler {
   constructor(
@@ -50,16 +56,18 @@ export class Reconciler {
     const credentialsProblem = await this.relayCredentialsProblem(cc);
     const pki = await this.planCertificates(cc);
     for (const object of this.desiredChildren(cc, pki)) await applyObject(this.clients, object);
+    await this.pruneCaConfigMaps(cc);
     const access = await this.applyAccess(cc);
 
+    const names = childNames(cc);
     const computed = computeStatus(cc, {
       heartbeats: await this.heartbeats(cc),
-      authProxyAvailableReplicas: await this.availableReplicas(cc.metadata.namespace, childNames(cc).authProxy),
+      authProxyAvailableReplicas: await this.availableReplicas(cc.metadata.namespace, names.authProxy),
       relayCredentialsProblem: credentialsProblem,
       accessProblem: access.problem,
       accessBindingCount: access.count,
       caBundle: pki.ca.certPem,
-      authProxyServerName: childNames(cc).authProxyServerName,
+      authProxyServerName: names.authProxyServerName,
     }, this.now());
     await applyStatus(this.clients, cc, computed.status);
     await this.recordTransitions(cc, computed.status.conditions, pki);
@@ -96,6 +104,22 @@ export class Reconciler {
     ] as KubernetesObject[];
   }
 
+  /** The CA ConfigMaps are children only while their caBundle is set: delete ours once it is removed. Only a
+   *  ConfigMap carrying this ClusterConnect's labels is deleted, never a same-named one of someone else. */
+  private async pruneCaConfigMaps(cc: ClusterConnect): Promise<void> {
+    const names = childNames(cc);
+    const unwanted = new Set<string>();
+    if (!relayCaConfigMap(cc)) unwanted.add(names.relayCa);
+    if (!oidcCaConfigMap(cc)) unwanted.add(names.oidcCa);
+    if (unwanted.size === 0) return;
+    const namespace = cc.metadata.namespace;
+    const existing = await this.clients.core.listNamespacedConfigMap({ namespace, labelSelector: ownerSelector(cc.metadata) });
+    for (const configMap of existing.items) {
+      const name = configMap.metadata?.name ?? '';
+      if (unwanted.has(name)) await this.ignoreNotFound(this.clients.core.deleteNamespacedConfigMap({ name, namespace }));
+    }
+  }
+
   private async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
     try {
       return await this.clients.core.readNamespacedSecret({ namespace, name });
@@ -107,7 +131,7 @@ export class Reconciler {
 
   private async relayCredentialsProblem(cc: ClusterConnect): Promise<string | undefined> {
     const ref = cc.spec.relay.credentialsSecretRef;
-    const key = ref.key ?? 'token';
+    const key = relayCredentialsKey(cc);
     const secret = await this.readSecret(cc.metadata.namespace, ref.name);
     const fix = `create it with: kubectl create secret generic ${ref.name} -n ${cc.metadata.namespace} --from-literal=${key}="$(clusterconnect relay issue-token --role agent --cluster ${cc.spec.clusterName} --key <relay signing key>)"`;
     if (!secret) return `relay credentials Secret ${cc.metadata.namespace}/${ref.name} not found: ${fix}`;
@@ -147,24 +171,11 @@ export class Reconciler {
       } catch (err) {
         if (!isForbidden(err)) throw err;
         const role = `${binding.roleRef.kind} ${binding.roleRef.name}`;
-        problems.push(`${binding.metadata?.labels?.['clusterconnect.io/access-binding']}: the operator may not grant ${role} (${apiErrorMessage(err)})`);
+        problems.push(`${binding.metadata?.labels?.[LABEL_ACCESS_BINDING]}: the operator may not grant ${role} (${apiErrorMessage(err)})`);
       }
     }
-    const wanted = new Set(desired.map((b) => `${b.kind}/${b.metadata?.namespace ?? ''}/${b.metadata?.name}`));
-    const selector = ownerSelector(cc.metadata, 'access');
-    const [clusterBindings, roleBindings] = await Promise.all([
-      this.clients.rbac.listClusterRoleBinding({ labelSelector: selector }),
-      this.clients.rbac.listRoleBindingForAllNamespaces({ labelSelector: selector }),
-    ]);
-    for (const existing of clusterBindings.items) {
-      const name = existing.metadata?.name ?? '';
-      if (!wanted.has(`ClusterRoleBinding//${name}`)) await this.ignoreNotFound(this.clients.rbac.deleteClusterRoleBinding({ name }));
-    }
-    for (const existing of roleBindings.items) {
-      const name = existing.metadata?.name ?? '';
-      const namespace = existing.metadata?.namespace ?? '';
-      if (!wanted.has(`RoleBinding/${namespace}/${name}`)) await this.ignoreNotFound(this.clients.rbac.deleteNamespacedRoleBinding({ name, namespace }));
-    }
+    const wanted = new Set(desired.map((b) => bindingKey(b.kind, b.metadata?.namespace, b.metadata?.name)));
+    await this.pruneBindings(ownerSelector(cc.metadata, 'access'), wanted);
     return problems.length
       ? { count: desired.length - problems.length, problem: { reason: 'Forbidden', message: `${problems.join('; ')}. Grant the operator 'bind' on that role (Helm value operator.grantableClusterRoles).` } }
       : { count: desired.length };
@@ -191,16 +202,23 @@ export class Reconciler {
 
   /** Cluster-scoped children and bindings in other namespaces have no owner reference: delete them by label. */
   private async removeUnownedChildren(owner: { namespace: string; name: string }): Promise<void> {
-    const selector = ownerSelector(owner);
+    await this.pruneBindings(ownerSelector(owner), new Set());
+  }
+
+  /** Deletes the ClusterRoleBindings and RoleBindings (any namespace) matching `selector` whose bindingKey is not in `keep`. */
+  private async pruneBindings(selector: string, keep: ReadonlySet<string>): Promise<void> {
     const [clusterBindings, roleBindings] = await Promise.all([
       this.clients.rbac.listClusterRoleBinding({ labelSelector: selector }),
       this.clients.rbac.listRoleBindingForAllNamespaces({ labelSelector: selector }),
     ]);
-    for (const binding of clusterBindings.items) {
-      await this.ignoreNotFound(this.clients.rbac.deleteClusterRoleBinding({ name: binding.metadata?.name ?? '' }));
+    for (const existing of clusterBindings.items) {
+      const name = existing.metadata?.name ?? '';
+      if (!keep.has(bindingKey('ClusterRoleBinding', undefined, name))) await this.ignoreNotFound(this.clients.rbac.deleteClusterRoleBinding({ name }));
     }
-    for (const binding of roleBindings.items) {
-      await this.ignoreNotFound(this.clients.rbac.deleteNamespacedRoleBinding({ name: binding.metadata?.name ?? '', namespace: binding.metadata?.namespace ?? '' }));
+    for (const existing of roleBindings.items) {
+      const name = existing.metadata?.name ?? '';
+      const namespace = existing.metadata?.namespace ?? '';
+      if (!keep.has(bindingKey('RoleBinding', namespace, name))) await this.ignoreNotFound(this.clients.rbac.deleteNamespacedRoleBinding({ name, namespace }));
     }
   }
 

@@ -1,6 +1,7 @@
 // The ClusterConnect status from what was observed, as a pure function: agent heartbeats (Leases), the
 // kube-aad-proxy Deployment, the access bindings and the relay credentials.
 import type { ClusterConnect } from '../api/clusterconnect.js';
+import { DEFAULT_REPLICAS } from '../desired/defaults.js';
 import { setCondition, type Condition, type ConditionInput } from './conditions.js';
 
 export interface Heartbeat {
@@ -41,8 +42,8 @@ const expiry = (h: Heartbeat) => new Date(h.renewTime.getTime() + h.leaseDuratio
 export function computeStatus(cc: ClusterConnect, observed: Observed, now: Date): ComputedStatus {
   const generation = cc.metadata.generation;
   const previous = cc.status?.conditions;
-  const desiredAgents = cc.spec.agent?.replicas ?? 2;
-  const desiredProxies = cc.spec.authProxy?.replicas ?? 2;
+  const desiredAgents = cc.spec.agent?.replicas ?? DEFAULT_REPLICAS;
+  const desiredProxies = cc.spec.authProxy?.replicas ?? DEFAULT_REPLICAS;
   const live = observed.heartbeats.filter((h) => expiry(h) > now);
   const connectedAgents = live.length;
   const latest = observed.heartbeats.reduce<Date | undefined>((max, h) => (!max || h.renewTime > max ? h.renewTime : max), undefined);

@@ -8,7 +8,7 @@ import { childNames } from './names.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
-export function accessSubjects(binding: AccessBinding): RbacV1Subject[] {
+function accessSubjects(binding: AccessBinding): RbacV1Subject[] {
   const subjects: RbacV1Subject[] = [];
   for (const user of binding.users ?? []) subjects.push({ kind: 'User', apiGroup: RBAC, name: user });
   for (const group of binding.groups ?? []) subjects.push({ kind: 'Group', apiGroup: RBAC, name: group });
@@ -23,7 +23,7 @@ export function accessSubjects(binding: AccessBinding): RbacV1Subject[] {
 
 export type AccessObject = ({ kind: 'ClusterRoleBinding' } & V1ClusterRoleBinding) | ({ kind: 'RoleBinding' } & V1RoleBinding);
 
-export function accessBindingObject(cc: ClusterConnect, binding: AccessBinding): AccessObject {
+function accessBindingObject(cc: ClusterConnect, binding: AccessBinding): AccessObject {
   const name = childNames(cc).accessBinding(binding.name);
   const labels = { [LABEL_ACCESS_BINDING]: binding.name };
   const subjects = accessSubjects(binding);

@@ -3,15 +3,15 @@
 import type { V1ClusterRole, V1ConfigMap, V1Deployment, V1EnvVar, V1RoleBinding, V1ServiceAccount, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ClusterConnect } from '../api/clusterconnect.js';
 import { childLabels } from '../api/labels.js';
-import { AGENT_DRAIN_SECONDS, AGENT_TERMINATION_GRACE_SECONDS, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
+import { AGENT_DRAIN_SECONDS, AGENT_TERMINATION_GRACE_SECONDS, AUTH_PROXY_SERVICE_PORT, OPS_PORT, relayCredentialsKey, type OperatorSettings } from './defaults.js';
 import { ownedMeta } from './meta.js';
 import { childNames } from './names.js';
 import { authModes } from './auth-proxy.js';
 import { roleDeployment } from './role-deployment.js';
 
-export const RELAY_TOKEN_DIR = '/var/run/clusterconnect/relay';
-export const UPSTREAM_CA_DIR = '/var/run/clusterconnect/upstream';
-export const RELAY_CA_DIR = '/var/run/clusterconnect/relay-ca';
+const RELAY_TOKEN_DIR = '/var/run/clusterconnect/relay';
+const UPSTREAM_CA_DIR = '/var/run/clusterconnect/upstream';
+const RELAY_CA_DIR = '/var/run/clusterconnect/relay-ca';
 
 export function agentServiceAccount(cc: ClusterConnect): V1ServiceAccount {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: ownedMeta(cc, childNames(cc).agent, 'agent') };
@@ -90,7 +90,7 @@ export function relayCaConfigMap(cc: ClusterConnect): V1ConfigMap | undefined {
 
 export function agentDeployment(cc: ClusterConnect, settings: OperatorSettings): V1Deployment {
   const names = childNames(cc);
-  const relayKey = cc.spec.relay.credentialsSecretRef.key ?? 'token';
+  const relayKey = relayCredentialsKey(cc);
   const volumes: V1Volume[] = [
     { name: 'relay-credentials', secret: { secretName: cc.spec.relay.credentialsSecretRef.name, items: [{ key: relayKey, path: 'token' }], defaultMode: 0o440 } },
     { name: 'upstream-ca', secret: { secretName: names.authProxyCertificateSecret, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },

@@ -3,23 +3,22 @@
 import type {
   V1ClusterRoleBinding, V1ConfigMap, V1Deployment, V1Service, V1ServiceAccount, V1Volume, V1VolumeMount,
 } from '@kubernetes/client-node';
+import type { AuthMode } from '../../../proxy/src/relay/cluster-info.js';
 import type { ClusterConnect } from '../api/clusterconnect.js';
-import { AUTH_PROXY_PORT, AUTH_PROXY_SERVICE_PORT, OPS_PORT, type OperatorSettings } from './defaults.js';
+import { AUTH_PROXY_PORT, AUTH_PROXY_SERVICE_PORT, OPS_PORT, serviceAccountTokensEnabled, type OperatorSettings } from './defaults.js';
 import { labelledMeta, ownedMeta } from './meta.js';
 import { IMPERSONATOR_CLUSTER_ROLE, childNames } from './names.js';
 import { roleDeployment, roleSelector } from './role-deployment.js';
 
-export const TLS_DIR = '/var/run/clusterconnect/tls';
-export const GRAPH_SECRET_DIR = '/var/run/clusterconnect/graph';
-export const OIDC_CA_DIR = '/var/run/clusterconnect/oidc-ca';
-
-export type AuthMode = 'oidc' | 'serviceaccount';
+const TLS_DIR = '/var/run/clusterconnect/tls';
+const GRAPH_SECRET_DIR = '/var/run/clusterconnect/graph';
+const OIDC_CA_DIR = '/var/run/clusterconnect/oidc-ca';
 
 /** The ways a caller can authenticate, as the agent announces them to clients. */
 export function authModes(cc: ClusterConnect): AuthMode[] {
   const modes: AuthMode[] = [];
   if (cc.spec.authProxy?.oidc) modes.push('oidc');
-  if (cc.spec.authProxy?.serviceAccountTokens?.enabled ?? true) modes.push('serviceaccount');
+  if (serviceAccountTokensEnabled(cc)) modes.push('serviceaccount');
   return modes;
 }
 
@@ -64,7 +63,7 @@ function authProxyArgs(cc: ClusterConnect): string[] {
     if (oidc.allowedTenants?.length) args.push(`--oidc-allowed-tenants=${oidc.allowedTenants.join(',')}`);
     if (oidc.caBundle) args.push(`--oidc-ca-file=${OIDC_CA_DIR}/ca.crt`);
   }
-  args.push(spec.serviceAccountTokens?.enabled ?? true ? '--service-account-tokens' : '--no-service-account-tokens');
+  args.push(serviceAccountTokensEnabled(cc) ? '--service-account-tokens' : '--no-service-account-tokens');
   const overage = spec.groupOverage;
   if (overage) {
     args.push(`--graph-client-id=${overage.clientId}`, `--graph-client-secret-file=${GRAPH_SECRET_DIR}/client-secret`);

@@ -8,11 +8,11 @@ import { childNames } from './names.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-/** DNS names the serving certificate must carry: every way a pod can name the Service. */
+/** DNS names the serving certificate must carry: every way a pod can name the Service, the server name first. */
 export function authProxyDnsNames(cc: ClusterConnect): string[] {
-  const { authProxyService } = childNames(cc);
+  const { authProxyService, authProxyServerName } = childNames(cc);
   const ns = cc.metadata.namespace;
-  return [`${authProxyService}.${ns}.svc`, `${authProxyService}.${ns}.svc.cluster.local`, `${authProxyService}.${ns}`, authProxyService];
+  return [authProxyServerName, `${authProxyService}.${ns}.svc.cluster.local`, `${authProxyService}.${ns}`, authProxyService];
 }
 
 export function caSecret(cc: ClusterConnect, ca: KeyPairPem): V1Secret {

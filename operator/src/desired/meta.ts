@@ -4,7 +4,7 @@ import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type ClusterConnect } from '../api/clusterconnect.js';
 import { childLabels, type Component } from '../api/labels.js';
 
-export function ownerReference(cc: ClusterConnect): V1OwnerReference {
+function ownerReference(cc: ClusterConnect): V1OwnerReference {
   return {
     apiVersion: API_VERSION,
     kind: KIND,

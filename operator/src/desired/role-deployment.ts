@@ -3,12 +3,12 @@
 import type { V1ContainerPort, V1Deployment, V1EnvVar, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { ClusterConnect, ResourceRequirements } from '../api/clusterconnect.js';
 import { LABEL_COMPONENT, LABEL_INSTANCE, childLabels, type Component } from '../api/labels.js';
-import { OPS_PORT, type OperatorSettings } from './defaults.js';
+import { DEFAULT_REPLICAS, OPS_PORT, type OperatorSettings } from './defaults.js';
 import { ownedMeta } from './meta.js';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, preferSpreadAcrossNodes } from './pod-security.js';
 import { toResourceRequirements } from './resources.js';
 
-export interface RoleDeploymentSpec {
+interface RoleDeploymentSpec {
   name: string;
   component: Extract<Component, 'agent' | 'kube-aad-proxy'>;
   containerName: string;
@@ -37,7 +37,7 @@ export function roleDeployment(cc: ClusterConnect, settings: OperatorSettings, r
     kind: 'Deployment',
     metadata: ownedMeta(cc, role.name, role.component),
     spec: {
-      replicas: role.replicas ?? 2,
+      replicas: role.replicas ?? DEFAULT_REPLICAS,
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {

@@ -11,10 +11,10 @@ type CryptoKey = webcrypto.CryptoKey;
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export const CA_VALIDITY_DAYS = 5 * 365;
-export const SERVING_VALIDITY_DAYS = 90;
+const CA_VALIDITY_DAYS = 5 * 365;
+const SERVING_VALIDITY_DAYS = 90;
 /** Reissue when less than this share of the lifetime is left: 30 of 90 days for serving certificates. */
-export const RENEW_WHEN_REMAINING = 1 / 3;
+const RENEW_WHEN_REMAINING = 1 / 3;
 
 export interface KeyPairPem {
   certPem: string;

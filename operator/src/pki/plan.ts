@@ -1,7 +1,7 @@
 // Decides, from what the Secrets hold now, whether to keep or reissue kube-aad-proxy's CA and serving certificate.
 import { certificateFacts, generateCa, isSignedBy, issueServingCertificate, renewalTime, type KeyPairPem } from './certificates.js';
 
-export interface CurrentPki {
+interface CurrentPki {
   ca?: Partial<KeyPairPem>;
   serving?: Partial<KeyPairPem>;
 }
