@@ -163,13 +163,31 @@ describe('the operator, installed by the Helm chart', function () {
   });
 
   it('leaves nothing behind when the ClusterConnect is deleted, ClusterRoleBindings included', async () => {
+    const names = async (args: string[]) => (await kubectlOk([...args, '-o', 'name'])).split('\n').map((line) => line.trim()).filter(Boolean);
+    const labelled = async () => ({
+      crbs: await names(['get', 'clusterrolebinding', '-l', `clusterconnect.io/namespace=${ns}`]),
+      namespaced: await names(['get', 'deploy,svc,secret,sa,rolebinding', '-n', ns, '-l', 'app.kubernetes.io/managed-by=clusterconnect-operator']),
+      // Access RoleBindings in other namespaces (the "dev" one in default) have no owner reference: the finalizer removes them.
+      elsewhere: await names(['get', 'rolebinding', '-A', '-l', `clusterconnect.io/namespace=${ns}`]),
+    });
+    // The selectors must match the children first, or the emptiness checked after the delete proves nothing.
+    const before = await waitFor('the labelled children before the delete', async () => {
+      const found = await labelled();
+      return found.crbs.length > 0 && found.namespaced.length > 0 && found.elsewhere.length > 0 ? found : undefined;
+    }, 15_000).catch(labelled);
+    expect(before.crbs, 'ClusterRoleBindings labelled clusterconnect.io/namespace').to.include.members([
+      `clusterrolebinding.rbac.authorization.k8s.io/clusterconnect:${ns}:prod:impersonator`,
+      `clusterrolebinding.rbac.authorization.k8s.io/clusterconnect:${ns}:prod:viewers`,
+    ]);
+    expect(before.namespaced, 'children labelled app.kubernetes.io/managed-by').to.include.members([
+      'deployment.apps/prod-agent', 'deployment.apps/prod-kube-aad-proxy', 'service/prod-kube-aad-proxy',
+    ]);
+    expect(before.elsewhere, 'RoleBindings in other namespaces labelled clusterconnect.io/namespace').to.include(`rolebinding.rbac.authorization.k8s.io/clusterconnect:${ns}:prod:dev`);
+
     await kubectlOk(['delete', 'clusterconnect', 'prod', '-n', ns, '--timeout=30s']);
     await waitFor('children garbage-collected', async () => {
-      const crbs = await kubectlOk(['get', 'clusterrolebinding', '-l', `clusterconnect.io/namespace=${ns}`, '-o', 'name']);
-      const namespaced = await kubectlOk(['get', 'deploy,svc,secret,sa,rolebinding', '-n', ns, '-l', 'app.kubernetes.io/managed-by=clusterconnect-operator', '-o', 'name']);
-      // Access RoleBindings in other namespaces (the "dev" one in default) have no owner reference: the finalizer removes them.
-      const elsewhere = await kubectlOk(['get', 'rolebinding', '-A', '-l', `clusterconnect.io/namespace=${ns}`, '-o', 'name']);
-      return crbs.trim() === '' && namespaced.trim() === '' && elsewhere.trim() === '' ? true : undefined;
+      const after = await labelled();
+      return after.crbs.length === 0 && after.namespaced.length === 0 && after.elsewhere.length === 0 ? true : undefined;
     }, 30_000);
   });
 });

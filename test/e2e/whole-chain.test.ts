@@ -261,6 +261,7 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
   });
 
   it('keeps working while short-lived tokens expire: kubectl gets fresh ones from the exec plugin, nothing fails', async () => {
+    const tokenRequestsBefore = provider!.requestCount('/token');
     const until = Date.now() + 13_000; // more than twice the 6 s token lifetime
     const codes: number[] = [];
     while (Date.now() < until) {
@@ -269,6 +270,10 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
       if (result.code !== 0) throw new Error(`request ${codes.length} failed: ${result.stderr}`);
     }
     expect(codes.length).to.be.greaterThan(3);
+    // Tokens live 6 s, so over 13 s the exec plugin must have fetched at least two new ones from the issuer (a
+    // token cached from before the loop expires within its first 6 s); every kubectl run above succeeded with them.
+    const tokenRequests = provider!.requestCount('/token') - tokenRequestsBefore;
+    expect(tokenRequests, 'token requests to the issuer during the loop').to.be.greaterThanOrEqual(2);
   });
 
   it('refuses kubectl --as for an OIDC caller (no client impersonation through the proxy)', async () => {

@@ -1,5 +1,5 @@
-// A `clusterconnect <role>` child process for integration tests: its JSON log lines (stderr) collected, helpers
-// to wait for a log message, and its exit code.
+// A `clusterconnect <role>` (or any) child process for tests: its output collected both as lines (JSON log lines)
+// and as separate stdout and stderr text, helpers to wait for a log line or a stream match, and its exit code.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,9 +10,18 @@ import { repoPath } from './repo.js';
 export interface RoleProcess {
   name: string;
   child: ChildProcess;
-  /** Every stderr line so far (JSON log lines, plus anything else the process printed). */
+  /** Every stdout and stderr line so far (JSON log lines, plus anything else the process printed); after the
+   *  process closes, also a last line that had no newline. */
   lines: string[];
+  /** All stdout text so far, as printed. */
+  stdout: () => string;
+  /** All stderr text so far, as printed. */
+  stderr: () => string;
+  /** Resolves with the first line (parsed as JSON if it is JSON) from `fromLine` on that matches. */
   waitForLog(pattern: RegExp | string, timeoutMs?: number, fromLine?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the time (ms, performance-free wall clock) when the stream's whole text first matches. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<number>;
+  /** The exit code, once the process has exited and its stdout and stderr are drained ('close'). */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -30,53 +39,100 @@ export function startRole(name: string, args: string[], options: { env?: NodeJS.
 export function startCommand(name: string, command: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): RoleProcess {
   const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  const text = { stdout: '', stderr: '' };
+  // Per stream, so that a partial line on one stream is not glued to a chunk of the other.
+  const buffered = { stdout: '', stderr: '' };
   const waiters = new Set<() => void>();
-  let buffered = '';
-  const onChunk = (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts.filter((line) => line !== ''));
+  const wake = () => {
     for (const waiter of waiters) waiter();
   };
-  child.stderr?.setEncoding('utf8').on('data', onChunk);
-  child.stdout?.setEncoding('utf8').on('data', onChunk);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].setEncoding('utf8').on('data', (chunk: string) => {
+      text[stream] += chunk;
+      const parts = (buffered[stream] + chunk).split('\n');
+      buffered[stream] = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line !== ''));
+      wake();
+    });
+  }
+  // 'close' (not 'exit'): it fires only after stdout and stderr have been drained, so no last line is missed.
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      for (const stream of ['stderr', 'stdout'] as const) {
+        if (buffered[stream] !== '') lines.push(buffered[stream]);
+        buffered[stream] = '';
+      }
+      wake();
+      resolve(code);
+    }),
+  );
+  const tail = () => `last lines:\n${lines.slice(-8).join('\n')}`;
   const matches = (pattern: RegExp | string, line: string) => (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line));
+
+  /** Resolves once `found` returns a value; rejects on timeout, or when the process closes without a match. */
+  function waitUntil<T>(found: () => T | undefined, timeoutMs: number, describe: (closed: boolean, code?: number | null) => string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = found();
+        if (value === undefined) return;
+        cleanup();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(describe(false)));
+      }, timeoutMs);
+      const onClose = (code: number | null) => {
+        // After the close handler above has flushed the last line and woken the waiters.
+        setImmediate(() => {
+          if (!waiters.has(check)) return;
+          cleanup();
+          reject(new Error(describe(true, code)));
+        });
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        child.off('close', onClose);
+      };
+      waiters.add(check);
+      child.once('close', onClose);
+      check();
+    });
+  }
+
   return {
     name,
     child,
     lines,
+    stdout: () => text.stdout,
+    stderr: () => text.stderr,
     exited,
     waitForLog(pattern, timeoutMs = 20_000, fromLine = 0) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
+      return waitUntil(
+        () => {
           const line = lines.slice(fromLine).find((l) => matches(pattern, l));
-          if (!line) return;
-          cleanup();
+          if (line === undefined) return undefined;
           try {
-            resolve(JSON.parse(line) as Record<string, unknown>);
+            return JSON.parse(line) as Record<string, unknown>;
           } catch {
-            resolve({ line });
+            return { line };
           }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`${name}: no log line matching ${String(pattern)} within ${timeoutMs} ms; last lines:\n${lines.slice(-8).join('\n')}`));
-        }, timeoutMs);
-        const onExit = () => {
-          cleanup();
-          reject(new Error(`${name} exited before logging ${String(pattern)}; last lines:\n${lines.slice(-8).join('\n')}`));
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          child.off('exit', onExit);
-        };
-        waiters.add(check);
-        child.once('exit', onExit);
-        check();
-      });
+        },
+        timeoutMs,
+        (closed, code) =>
+          closed
+            ? `${name} exited (${code}) before logging ${String(pattern)}; ${tail()}`
+            : `${name}: no log line matching ${String(pattern)} within ${timeoutMs} ms; ${tail()}`,
+      );
+    },
+    waitFor(stream, pattern, timeoutMs = 20_000) {
+      return waitUntil(
+        () => (pattern.test(text[stream]) ? Date.now() : undefined),
+        timeoutMs,
+        (closed, code) =>
+          `${name}: ${closed ? `exited (${code}) before ${stream} matched` : `no ${stream} match for`} ${String(pattern)}${closed ? '' : ` within ${timeoutMs} ms`}; stderr:\n${text.stderr.slice(-2000)}`,
+      );
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

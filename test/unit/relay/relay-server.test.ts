@@ -4,7 +4,7 @@ import net from 'node:net';
 import { dialRelay, RelayDialError } from '../../../proxy/src/common/relay-dial.js';
 import { CLUSTER_INFO_HEADER, encodeClusterInfoHeader } from '../../../proxy/src/relay/cluster-info.js';
 import type { TunnelSession } from '../../../proxy/src/tunnel/session.js';
-import { captureLogger, quiet, readAll, streamError } from '../tunnel/helpers.js';
+import { captureLogger, echoStreams, quiet, readAll, streamError } from '../tunnel/helpers.js';
 import { clusterInfo, makeKeys, startTestRelay, testCaPem } from './fixtures.js';
 import type { TestKeys, TestRelay } from './fixtures.js';
 
@@ -129,11 +129,36 @@ describe('relay server (in process, loopback)', () => {
     expect(relay.log.lines.join('')).to.contain('peer sent no complete request in time; connection closed');
   });
 
-  it('drain sends GOAWAY: the agent session reports it, and the relay refuses new peers', async () => {
+  it('drain sends GOAWAY: the agent session reports it, and the relay refuses new peers', async function () {
+    this.timeout(10_000);
     const agent = await dialAgent('c1');
+    echoStreams(agent);
+    // A paired stream still open keeps the drain waiting (up to drainTimeoutMs), so the dials below happen mid-drain.
+    const client = await dialClient('c1');
+    const stream = quiet(client.openStream('c1'));
+    let echoed = '';
+    stream.on('data', (chunk: Buffer) => (echoed += chunk.toString()));
+    stream.write('ping');
+    while (echoed.length < 4) await once(stream, 'data');
+    expect(echoed, 'the stream is paired through the relay').to.equal('ping');
+
     const goaway = once(agent, 'goaway');
-    const drained = relay.handle.drain();
+    let drainDone = false;
+    const drained = relay.handle.drain().then(() => {
+      drainDone = true;
+    });
     await goaway;
+    expect(drainDone, 'drain still waits for the open stream').to.equal(false);
+    for (const dial of [dialAgent('c1'), dialClient('c1')]) {
+      const error = await dialError(dial);
+      expect(error.status, error.message).to.equal(undefined);
+      expect(error.code, error.message).to.equal('ECONNREFUSED');
+    }
+    expect(drainDone, 'the peers were refused during the drain, not after it').to.equal(false);
+
+    stream.end();
+    await once(stream, 'end');
     await drained;
+    expect(echoed).to.equal('ping');
   });
 });
