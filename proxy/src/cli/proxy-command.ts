@@ -13,7 +13,7 @@ import { CaPinMismatchError, certificateFingerprints } from '../client/ca-pin.js
 import { DEFAULT_CLIENT_PROXY_PORT } from '../client/client-proxy-config.js';
 import { startClusterProxy } from '../client/cluster-proxy.js';
 import type { ClusterProxy, ClusterProxyOptions } from '../client/cluster-proxy.js';
-import { defaultKubeconfigPath, STDOUT_FILE } from '../client/kubeconfig/kubeconfig-file.js';
+import { defaultKubeconfigPath, STDOUT_FILE } from '../client/kubeconfig/kubeconfig-path.js';
 import { execCommandForThisCli } from '../client/kubeconfig/kubeconfig-entries.js';
 import type { ExecUser, TokenUser } from '../client/kubeconfig/kubeconfig-entries.js';
 import { LoginRequiredError } from '../client/login/errors.js';

@@ -9,8 +9,6 @@ import { createLogger } from '../common/logger.js';
 import { parsePort } from '../common/port.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import { checkClusterName } from '../relay/cluster-name.js';
-import { issueToken } from '../relay/credentials/issue-token.js';
-import { generateKeyPairFiles, loadPrivateKey } from '../relay/credentials/key-files.js';
 import { RELAY_ROLES } from '../relay/credentials/relay-token.js';
 import type { RelayRole } from '../relay/credentials/relay-token.js';
 import type { RelayConfig } from '../relay/relay-config.js';
@@ -105,6 +103,7 @@ function registerKeygen(relay: Command): void {
     .option('--public-key <file>', 'where to write the public key (give it to every relay replica)', 'relay-signing-key.pub.pem')
     .option('--force', 'overwrite an existing private key (every token signed with it stops working)')
     .action(async (flags: { privateKey: string; publicKey: string; force?: boolean }) => {
+      const { generateKeyPairFiles } = await import('../relay/credentials/key-files.js'); // jose: loaded on use
       await generateKeyPairFiles({ privateKeyFile: flags.privateKey, publicKeyFile: flags.publicKey }, flags.force === true);
       process.stdout.write(`wrote ${flags.privateKey} (private, mode 0600) and ${flags.publicKey} (public)\n`);
     });
@@ -123,6 +122,7 @@ function registerIssueToken(relay: Command): void {
       const ttlMs = parseFlags(command, () => parseDuration(flags.ttl, '--ttl'));
       parseFlags(command, () => checkClusterName(flags.cluster));
       if (ttlMs < 1000) command.error('error: --ttl must be at least 1s', { exitCode: 2 });
+      const [{ loadPrivateKey }, { issueToken }] = await Promise.all([import('../relay/credentials/key-files.js'), import('../relay/credentials/issue-token.js')]);
       const key = await loadPrivateKey(flags.key);
       const token = await issueToken({ role: flags.role, cluster: flags.cluster, ttl: Math.round(ttlMs / 1000), key, ...(flags.subject ? { subject: flags.subject } : {}) });
       process.stdout.write(`${token}\n`);

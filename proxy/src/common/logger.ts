@@ -1,8 +1,13 @@
 // JSON logs for every role (winston), with secrets redacted by key name as a last line of defence:
 // code must never log a token, but if a field named like one slips through, its value is not written.
-import winston from 'winston';
+import { createRequire } from 'node:module';
+import type winston from 'winston';
 
 export type Logger = winston.Logger;
+
+// winston (about 80 modules) loads on the first createLogger(), not on import: every command module imports this
+// file, and `clusterconnect get-token`, which kubectl runs for each command, never logs through it.
+const requireWinston = (): typeof winston => createRequire(import.meta.url)('winston') as typeof winston;
 
 const SECRET_KEY = /(authorization|token|password|secret|private.?key|cookie|credential)/i;
 export const REDACTED = '[redacted]';
@@ -18,7 +23,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
-const redact = winston.format((info) => {
+const redact = (format: typeof winston.format) => format((info) => {
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
     const value = info[key];
@@ -34,10 +39,11 @@ export interface LoggerOptions {
 }
 
 export function createLogger(component: string, options: LoggerOptions = {}): Logger {
+  const winston = requireWinston();
   return winston.createLogger({
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     defaultMeta: { component },
-    format: winston.format.combine(redact(), winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json()),
+    format: winston.format.combine(redact(winston.format)(), winston.format.timestamp(), winston.format.errors({ stack: false }), winston.format.json()),
     transports: [
       options.stream
         ? new winston.transports.Stream({ stream: options.stream })

@@ -1,21 +1,14 @@
 // The file layer over the pure merge: read, check, merge, write atomically under client-go's lock file, and
 // the reverse on shutdown. An unreadable or invalid file is one clear error and is never written.
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { withFileLock, writeFileAtomic } from '../atomic-file.js';
 import { KubeconfigInvalidError, parseKubeconfig, serializeKubeconfig } from './kubeconfig-document.js';
 import type { KubeconfigEntries } from './kubeconfig-entries.js';
 import { mergeEntries, removeEntries, standaloneKubeconfig } from './kubeconfig-merge.js';
 import type { MergeUndo } from './kubeconfig-merge.js';
+import { STDOUT_FILE } from './kubeconfig-path.js';
 
-export const STDOUT_FILE = '-';
-
-/** $KUBECONFIG's first file (kubectl reads it), else ~/.kube/config. */
-export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
-  const first = env.KUBECONFIG?.split(delimiter).find((p) => p.length > 0);
-  return first ?? join(home, '.kube', 'config');
-}
+export { defaultKubeconfigPath, STDOUT_FILE } from './kubeconfig-path.js';
 
 export interface MergeFileOptions {
   /** Default true: the merged context becomes current. */
