@@ -80,6 +80,7 @@ export async function startClusterProxy(options: ClusterProxyOptions): Promise<C
     await proxy.relaySession.waitForSession(Math.max(options.relayWaitMs, 1_000));
     const entries = buildKubeconfigEntries({
       contextName: options.kubeconfig.contextName,
+      host: proxy.address.address,
       port: proxy.address.port,
       caPem: options.pinnedCa?.pem ?? info.caBundlePem,
       tlsServerName: info.tlsServerName,

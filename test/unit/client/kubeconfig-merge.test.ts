@@ -53,6 +53,15 @@ describe('kubeconfig entries', () => {
     expect(built.cluster.cluster).to.not.have.property('tls-server-name');
   });
 
+  it('points the server at the address the proxy listens on (--address), loopback for a wildcard', () => {
+    const server = (host?: string) => (buildKubeconfigEntries({ contextName: 'c', ...(host === undefined ? {} : { host }), port: 47011, caPem: CA, user: { kind: 'token', token: 't' } }).cluster.cluster as { server: string }).server;
+    expect(server()).to.equal('https://127.0.0.1:47011');
+    expect(server('0.0.0.0')).to.equal('https://127.0.0.1:47011');
+    expect(server('::')).to.equal('https://[::1]:47011');
+    expect(server('::1')).to.equal('https://[::1]:47011');
+    expect(server('192.168.1.5')).to.equal('https://192.168.1.5:47011');
+  });
+
   it('rejects a port that is not a TCP port', () => {
     expect(() => entries('x', 70000)).to.throw(RangeError);
   });

@@ -2,6 +2,7 @@
 // TLS is end-to-end, so the cluster entry carries the cluster's kube-aad-proxy CA and the name its certificate
 // holds, while the server is the local listener.
 import { EXEC_API_VERSIONS } from '../login/exec-credential.js';
+import { formatHostPort } from '../../common/host-port.js';
 
 export interface ExecUser {
   kind: 'exec';
@@ -19,10 +20,12 @@ export interface TokenUser {
 export interface ClusterAccess {
   /** Context name; also the cluster entry's name (the az default: the cluster name). */
   contextName: string;
+  /** Where the client proxy listens (`--address`); default and wildcard addresses become loopback. */
+  host?: string;
   port: number;
   /** PEM bundle of the cluster's kube-aad-proxy CA. */
   caPem: string;
-  /** The DNS name in the kube-aad-proxy certificate (the server is 127.0.0.1). */
+  /** The DNS name in the kube-aad-proxy certificate (the server is the local proxy's address). */
   tlsServerName?: string;
   user: ExecUser | TokenUser;
   namespace?: string;
@@ -43,12 +46,18 @@ export function userEntryName(contextName: string): string {
   return `clusterconnect-${contextName}`;
 }
 
+/** The address kubectl should dial for a listener on `host`: a wildcard listener is reached over loopback. */
+function dialableHost(host: string | undefined): string {
+  if (host === undefined || host === '' || host === '0.0.0.0') return '127.0.0.1';
+  return host === '::' ? '::1' : host;
+}
+
 export function buildKubeconfigEntries(access: ClusterAccess): KubeconfigEntries {
   if (!Number.isInteger(access.port) || access.port < 1 || access.port > 65535) throw new RangeError(`port ${access.port} is not a TCP port`);
   if (!access.contextName) throw new Error('a context name is required');
   const userName = userEntryName(access.contextName);
   const cluster: Record<string, unknown> = {
-    server: `https://127.0.0.1:${access.port}`,
+    server: `https://${formatHostPort({ host: dialableHost(access.host), port: access.port })}`,
     'certificate-authority-data': Buffer.from(access.caPem, 'utf8').toString('base64'),
   };
   if (access.tlsServerName) cluster['tls-server-name'] = access.tlsServerName;
