@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { clusterEndpoint, createTestNamespace, helmPath, kubeconfigForToken, kubectl, kubectlOk, kubectlPath, requireCluster } from '../support/cluster.js';
 import { repoPath } from '../support/repo.js';
 import { freePort, startRole } from '../support/role-process.js';
+import { withCpu } from '../support/process-cpu.js';
 import { run } from '../support/run.js';
 import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
 
@@ -21,6 +22,8 @@ const PER_CLIENT = Number(process.env.BENCH_PER_CLIENT ?? 40);
 const CONFIGMAPS = Number(process.env.BENCH_CONFIGMAPS ?? 5000);
 const LIST_RUNS = 5;
 const WATCHES = Number(process.env.BENCH_WATCHES ?? 1000);
+/** Sequential GETs over which each chain process's CPU is read (/proc counts in 10 ms ticks, so not too few). */
+const CPU_REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 1000);
 const RELEASE = 'clusterconnect';
 const SYSTEM_NAMESPACE = 'clusterconnect-system';
 
@@ -56,6 +59,8 @@ function makePath(name: string, base: URL, options: { token?: string; ca?: strin
     const openedP = new Promise<void>((resolve, reject) => { opened = resolve; fail = reject; });
     const eventP = new Promise<number>((resolve) => (event = resolve));
     const req = lib.request(new URL(path, base), { agent: watchAgent, headers }, (res) => {
+      // An error answer's body would otherwise count as the event, before the change was even made.
+      if (res.statusCode !== 200) return fail(new Error(`${name}: watch answered ${res.statusCode}`));
       opened();
       res.once('data', () => event(performance.now()));
       res.on('error', () => undefined);
@@ -194,6 +199,16 @@ async function main(): Promise<void> {
         listMBps: listed.mbPerSecond, listBytes: listed.bytes, watchP50: watched.p50, watchP99: watched.p99, watches: watched.watches,
       };
     }
+    // What each process of the chain spends per request (sequential small GETs), summed over a role's replicas.
+    const chainProcesses = [
+      { name: 'client proxy', role: 'client proxy', pid: system.proxy.child.pid ?? 0 },
+      { name: 'relay', role: 'relay', pid: system.relay.child.pid ?? 0 },
+      ...system.pods.map((p) => ({ name: p.name, role: p.labels['app.kubernetes.io/component'] ?? p.name, pid: p.process.child.pid ?? 0 })),
+    ];
+    const chainPath = paths.find((p) => p.name === 'ClusterConnect')!;
+    const { cpuSeconds: chainCpu } = await withCpu(chainProcesses, () => smallGets(chainPath, small, 1, CPU_REQUESTS));
+    const cpuPerRequestUs: Record<string, number> = {};
+    for (const { name, role } of chainProcesses) cpuPerRequestUs[role] = (cpuPerRequestUs[role] ?? 0) + Math.round(((chainCpu[name] ?? 0) * 1e6) / CPU_REQUESTS);
     const readyMs = await proxyReadyTime(system, 'bench', token);
     const d = results.direct!;
     const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -219,9 +234,10 @@ async function main(): Promise<void> {
       `proxy ready < 1 s: ${readyMs < 1000 ? 'met' : 'missed'} (${f(readyMs, 0)} ms)`,
       `ahead of kubectl proxy on added latency (p50, 1 client): ${cc.getP50_1! <= kp.getP50_1! ? 'yes' : 'no'} (+${f(cc.getP50_1! - d.getP50_1!)} vs +${f(kp.getP50_1! - d.getP50_1!)} ms)`,
     ];
-    console.log(`\n${table}\n\n${verdicts.map((v) => `- ${v}`).join('\n')}\n\nRelay RSS per idle agent at 1,000 agents: make bench-tunnel (same relay code).`);
+    const cpuLine = `CPU per request through the chain, ${CPU_REQUESTS} sequential small GETs: ${Object.entries(cpuPerRequestUs).map(([k, v]) => `${k} ${v} µs`).join(', ')}`;
+    console.log(`\n${table}\n\n${cpuLine}\n\n${verdicts.map((v) => `- ${v}`).join('\n')}\n\nRelay RSS per idle agent at 1,000 agents: make bench-tunnel (same relay code).`);
     mkdirSync(repoPath('bench/results'), { recursive: true });
-    writeFileSync(repoPath('bench/results/e2e.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results, proxyReadyMs: readyMs, verdicts }, null, 2));
+    writeFileSync(repoPath('bench/results/e2e.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results, cpuPerRequestUs, proxyReadyMs: readyMs, verdicts }, null, 2));
     console.log(`wrote ${repoPath('bench/results/e2e.json')}`);
   } finally {
     for (const p of paths) p.close();

@@ -12,6 +12,7 @@ import { repoPath } from '../support/repo.js';
 import { freePort, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
 import { makeWorkspace } from '../integration/fixture.js';
+import { withCpu } from '../support/process-cpu.js';
 import { testCaPem } from '../unit/relay/fixtures.js';
 
 const THROUGHPUT_BYTES = Number(process.env.BENCH_BYTES ?? 256 * 1024 * 1024);
@@ -141,23 +142,8 @@ async function manyStreams(port: number): Promise<{ ok: number; seconds: number 
   return { ok: results.filter(Boolean).length, seconds };
 }
 
-/** CPU seconds (user + system) a process has used; USER_HZ is 100 on Linux. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/**
- * Runs `work` and reports the CPU each tunnel process spent on it: on a shared 2-core machine the wall-clock
- * figures swing with whatever else runs, while CPU per unit of work is what a change to the code moves.
- */
-async function withCpu<T>(roles: RoleProcess[], work: () => Promise<T>): Promise<{ result: T; cpuSeconds: Record<string, number> }> {
-  const before = roles.map((r) => cpuSeconds(r.child.pid ?? 0));
-  const result = await work();
-  const cpu = Object.fromEntries(roles.map((r, i) => [r.name, Number((cpuSeconds(r.child.pid ?? 0) - (before[i] ?? 0)).toFixed(2))]));
-  return { result, cpuSeconds: cpu };
-}
+/** The tunnel processes, as withCpu takes them. */
+const cpuOf = (roles: RoleProcess[]) => roles.map((r) => ({ name: r.name, pid: r.child.pid ?? 0 }));
 
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -234,10 +220,11 @@ async function main(): Promise<void> {
       phases: [...PHASES],
       note: RELAY_TLS ? 'relay serving wss (TLS on both tunnel hops)' : 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
       throughputMBps: await phase('throughput', async () => ({ pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) }), { pipe: NaN, tunnel: NaN }),
-      throughputCpu: await phase('throughput', async () => (await withCpu(processes, () => throughput(proxyPort))).cpuSeconds, {}),
+      throughputCpu: await phase('throughput', async () => (await withCpu(cpuOf(processes), () => throughput(proxyPort))).cpuSeconds, {}),
       latency1: await phase('latency1', async () => ({ pipe: await latency(pipePort, 1, SEQUENTIAL_REQUESTS), tunnel: await latency(proxyPort, 1, SEQUENTIAL_REQUESTS) }), { pipe: skipped, tunnel: skipped }),
+      latency1Cpu: await phase('latency1', async () => (await withCpu(cpuOf(processes), () => latency(proxyPort, 1, SEQUENTIAL_REQUESTS))).cpuSeconds, {}),
       latency64: await phase('latency64', async () => ({ pipe: await latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM), tunnel: await latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM) }), { pipe: skipped, tunnel: skipped }),
-      latency64Cpu: await phase('latency64', async () => (await withCpu(processes, () => latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM))).cpuSeconds, {}),
+      latency64Cpu: await phase('latency64', async () => (await withCpu(cpuOf(processes), () => latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM))).cpuSeconds, {}),
       concurrentStreams: await phase('streams', async () => ({ pipe: await manyStreams(pipePort), tunnel: await manyStreams(proxyPort) }), { pipe: { ok: 0, seconds: NaN }, tunnel: { ok: 0, seconds: NaN } }),
       idleAgents: await phase('idle', () => idleAgentMemory(ws), { agents: 0, rssBefore: 0, rssAfter: 0, perAgentKiB: NaN }),
     };
@@ -260,6 +247,7 @@ async function main(): Promise<void> {
     for (const row of rows) console.log(line(row));
     const cpu = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${f(v)}`).join(', ');
     console.log(`\nCPU seconds, ${f(THROUGHPUT_BYTES / 1e6, 0)} MB echo through the tunnel (a second run): ${cpu(results.throughputCpu)}`);
+    console.log(`CPU seconds, ${SEQUENTIAL_REQUESTS} sequential 1 KB round trips (a second run): ${cpu(results.latency1Cpu)}`);
     console.log(`CPU seconds, ${CONCURRENT_STREAMS} streams x ${REQUESTS_PER_CONCURRENT_STREAM} 1 KB round trips (a second run): ${cpu(results.latency64Cpu)}`);
     console.log(`\nwrote ${repoPath('bench/results/tunnel.json')}`);
   } finally {
