@@ -45,6 +45,7 @@ test-e2e: build cluster-up ## End-to-end tests against the local control plane
 bench: bench-tunnel bench-authproxy bench-e2e ## All benchmarks, one after the other
 
 bench-e2e: build cluster-up ## Direct vs kubectl proxy vs the whole chain: GET p50/p99, LIST MB/s, watch event latency, proxy start
+	test/install-bench-tools.sh
 	node dist/test/bench/e2e.js
 
 bench-tunnel: build ## Tunnel vs a plain TCP pipe: throughput, 1 KB p50/p99, 1,000 streams, relay RSS per idle agent

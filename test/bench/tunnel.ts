@@ -13,6 +13,7 @@ import { freePort, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
 import { makeWorkspace } from '../integration/fixture.js';
 import { withCpu } from '../support/process-cpu.js';
+import { withSyscalls } from '../support/process-syscalls.js';
 import { testCaPem } from '../unit/relay/fixtures.js';
 
 const THROUGHPUT_BYTES = Number(process.env.BENCH_BYTES ?? 256 * 1024 * 1024);
@@ -33,11 +34,15 @@ const RELAY_TLS = process.env.BENCH_RELAY_TLS === '1';
 /** Set to a directory to keep each role's output (e.g. with BENCH_ROLE_NODE_OPTIONS=--trace-gc) as NAME.log. */
 const ROLE_LOG_DIR = process.env.BENCH_ROLE_LOG_DIR;
 
+/** BENCH_ECHO_DELAY_MS: the upstream answers after a pause, as an apiserver does, so every hop sleeps between requests. */
+const ECHO_DELAY_MS = Number(process.env.BENCH_ECHO_DELAY_MS ?? 0);
+
 async function echoServer(): Promise<net.Server> {
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
-    socket.pipe(socket);
+    if (ECHO_DELAY_MS > 0) socket.on('data', (chunk: Buffer) => setTimeout(() => socket.write(chunk), ECHO_DELAY_MS));
+    else socket.pipe(socket);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -172,7 +177,37 @@ async function idleAgentMemory(ws: Awaited<ReturnType<typeof makeWorkspace>>): P
   }
 }
 
+/**
+ * What this machine allows at all, from the CPU figures above: when every process is busy, throughput is cores ÷
+ * CPU per byte summed over the processes on the path, and a round trip's wait grows by the extra CPU the streams
+ * in flight queue for. Computed for a tunnel whose three processes each cost what the one pipe process costs.
+ */
+function cpuBoundLines(results: { throughputCpu: Record<string, number>; throughputPipeCpu: Record<string, number>; throughputMBps: { pipe: number }; latency64Cpu: Record<string, number>; latency64PipeCpu: Record<string, number> }, cores: number): string[] {
+  const lines: string[] = [];
+  const { pipe, bench } = results.throughputPipeCpu;
+  if (pipe && bench) {
+    const ratios = Object.entries(results.throughputCpu).map(([k, v]) => `${k} x${(v / pipe).toFixed(2)}`).join(', ');
+    const mb = THROUGHPUT_BYTES / 1e6;
+    const ceiling = (cores * mb) / (bench + 3 * pipe);
+    lines.push(`\nEach tunnel process's CPU for the echo vs the pipe process's: ${ratios}.`);
+    lines.push(`CPU-bound ceiling here: ${cores} cores / (bench ${bench.toFixed(2)} s + 3 x pipe ${pipe.toFixed(2)} s) per ${mb.toFixed(0)} MB = ${ceiling.toFixed(0)} MB/s, ` +
+      `${((ceiling / results.throughputMBps.pipe) * 100).toFixed(0)} % of the pipe, for three processes each as cheap as the pipe (the pipe alone computes to ${((cores * mb) / (bench + pipe)).toFixed(0)} MB/s).`);
+  }
+  const pipe64 = results.latency64PipeCpu.pipe;
+  if (pipe64) {
+    const roundTrips = CONCURRENT_STREAMS * REQUESTS_PER_CONCURRENT_STREAM;
+    const perTrip = (seconds: number) => (seconds * 1e6) / roundTrips;
+    const tunnelUs = Object.values(results.latency64Cpu).reduce((a, b) => a + perTrip(b), 0);
+    // Little's law with every stream waiting on busy cores: the added wait is streams x added CPU per trip / cores.
+    const added = (extraUs: number) => (CONCURRENT_STREAMS * extraUs) / cores / 1000;
+    lines.push(`${CONCURRENT_STREAMS} streams: CPU per round trip, pipe process ${perTrip(pipe64).toFixed(0)} µs, the three tunnel processes ${tunnelUs.toFixed(0)} µs; ` +
+      `with every core busy that predicts +${added(tunnelUs - perTrip(pipe64)).toFixed(2)} ms per trip, and +${added(2 * perTrip(pipe64)).toFixed(2)} ms for three processes each as cheap as the pipe.`);
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
+  const cpus = (await import('node:os')).cpus().length;
   const upstream = await echoServer();
   const upstreamPort = (upstream.address() as AddressInfo).port;
   const ws = await makeWorkspace(await testCaPem());
@@ -211,20 +246,28 @@ async function main(): Promise<void> {
     }
 
     const skipped = { p50: NaN, p99: NaN };
+    // The pipe process and this one (client and echo server) on the baseline path, to compare CPU per unit of work.
+    const baselineProcesses = [{ name: 'pipe', pid: pipe.pid ?? 0 }, { name: 'bench', pid: process.pid }];
     const phase = async <T>(name: string, run: () => Promise<T>, none: T): Promise<T> => (PHASES.has(name) ? run() : none);
     const results = {
       date: new Date().toISOString(),
       node: process.version,
-      cpus: (await import('node:os')).cpus().length,
+      cpus,
       // BENCH_ONLY runs a subset; the phases left out hold placeholders (NaN, 0), so say which ran.
       phases: [...PHASES],
       note: RELAY_TLS ? 'relay serving wss (TLS on both tunnel hops)' : 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
       throughputMBps: await phase('throughput', async () => ({ pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) }), { pipe: NaN, tunnel: NaN }),
       throughputCpu: await phase('throughput', async () => (await withCpu(cpuOf(processes), () => throughput(proxyPort))).cpuSeconds, {}),
+      throughputPipeCpu: await phase('throughput', async () => (await withCpu(baselineProcesses, () => throughput(pipePort))).cpuSeconds, {}),
+      throughputSyscalls: process.env.BENCH_STRACE === '1' ? await phase('throughput', async () => ({
+        ...(await withSyscalls(cpuOf(processes), () => throughput(proxyPort))).syscalls,
+        ...(await withSyscalls(baselineProcesses.slice(0, 1), () => throughput(pipePort))).syscalls,
+      }), {}) : {},
       latency1: await phase('latency1', async () => ({ pipe: await latency(pipePort, 1, SEQUENTIAL_REQUESTS), tunnel: await latency(proxyPort, 1, SEQUENTIAL_REQUESTS) }), { pipe: skipped, tunnel: skipped }),
       latency1Cpu: await phase('latency1', async () => (await withCpu(cpuOf(processes), () => latency(proxyPort, 1, SEQUENTIAL_REQUESTS))).cpuSeconds, {}),
       latency64: await phase('latency64', async () => ({ pipe: await latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM), tunnel: await latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM) }), { pipe: skipped, tunnel: skipped }),
       latency64Cpu: await phase('latency64', async () => (await withCpu(cpuOf(processes), () => latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM))).cpuSeconds, {}),
+      latency64PipeCpu: await phase('latency64', async () => (await withCpu(baselineProcesses, () => latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM))).cpuSeconds, {}),
       concurrentStreams: await phase('streams', async () => ({ pipe: await manyStreams(pipePort), tunnel: await manyStreams(proxyPort) }), { pipe: { ok: 0, seconds: NaN }, tunnel: { ok: 0, seconds: NaN } }),
       idleAgents: await phase('idle', () => idleAgentMemory(ws), { agents: 0, rssBefore: 0, rssAfter: 0, perAgentKiB: NaN }),
     };
@@ -247,8 +290,14 @@ async function main(): Promise<void> {
     for (const row of rows) console.log(line(row));
     const cpu = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${f(v)}`).join(', ');
     console.log(`\nCPU seconds, ${f(THROUGHPUT_BYTES / 1e6, 0)} MB echo through the tunnel (a second run): ${cpu(results.throughputCpu)}`);
+    console.log(`CPU seconds, the same echo through the TCP pipe: ${cpu(results.throughputPipeCpu)}`);
+    for (const [name, counts] of Object.entries(results.throughputSyscalls)) {
+      console.log(`syscalls per MB echoed (BENCH_STRACE), ${name}: ${Object.entries(counts).filter(([, n]) => n > 100).map(([k, n]) => `${k} ${f(n / (THROUGHPUT_BYTES / 1e6), 1)}`).join(', ')}`);
+    }
     console.log(`CPU seconds, ${SEQUENTIAL_REQUESTS} sequential 1 KB round trips (a second run): ${cpu(results.latency1Cpu)}`);
     console.log(`CPU seconds, ${CONCURRENT_STREAMS} streams x ${REQUESTS_PER_CONCURRENT_STREAM} 1 KB round trips (a second run): ${cpu(results.latency64Cpu)}`);
+    console.log(`CPU seconds, the same round trips through the TCP pipe: ${cpu(results.latency64PipeCpu)}`);
+    for (const line of cpuBoundLines(results, cpus)) console.log(line);
     console.log(`\nwrote ${repoPath('bench/results/tunnel.json')}`);
   } finally {
     pipe.kill('SIGKILL');

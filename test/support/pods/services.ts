@@ -1,23 +1,30 @@
 // A small stand-in for kube-proxy and cluster DNS: each Service gets a loopback address (127.0.0.10, .11, …) that
 // listens on the Service's ports and forwards to the local pods behind it, round robin; a hosts file maps the
-// Service's DNS names to that address (the pod runner mounts it as the pods' /etc/hosts).
+// Service's DNS names to that address (the pod runner mounts it as the pods' /etc/hosts). With `kernel` forwarding
+// the address forwards through iptables DNAT instead of a userspace listener (kernel-service.ts).
 import type { V1Service } from '@kubernetes/client-node';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KernelServicePort, removeStaleKernelServices } from './kernel-service.js';
 
 export interface Endpoint { host: string; port: number }
+
+/** userspace: a Node listener per Service port (the default: no privileges needed); kernel: iptables DNAT. */
+export type ServiceForwarding = 'userspace' | 'kernel';
 
 export class LocalServices {
   readonly hostsFile: string;
   private readonly servers: Server[] = [];
+  private readonly kernelPorts: KernelServicePort[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly entries: string[] = [];
   private nextAddress = 10;
 
-  constructor() {
+  constructor(private readonly forwarding: ServiceForwarding = 'userspace') {
+    if (forwarding === 'kernel') removeStaleKernelServices();
     this.hostsFile = join(mkdtempSync(join(tmpdir(), 'cc-hosts-')), 'hosts');
     this.writeHosts();
   }
@@ -28,6 +35,10 @@ export class LocalServices {
     const name = service.metadata?.name ?? '';
     const namespace = service.metadata?.namespace ?? '';
     for (const port of service.spec?.ports ?? []) {
+      if (this.forwarding === 'kernel') {
+        this.kernelPorts.push(new KernelServicePort(address, port.port, this.kernelPorts.length, () => endpoints(port.targetPort ?? port.port)));
+        continue;
+      }
       let turn = 0;
       const server = createServer((client) => {
         const targets = endpoints(port.targetPort ?? port.port);
@@ -56,6 +67,7 @@ export class LocalServices {
   }
 
   async close(): Promise<void> {
+    for (const port of this.kernelPorts.splice(0)) port.close();
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
   }

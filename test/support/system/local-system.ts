@@ -10,7 +10,7 @@ import type { AccessBinding } from '../../../operator/src/api/clusterconnect.js'
 import { clusterEndpoint, kubeconfigForToken, kubectlOk, waitFor } from '../cluster.js';
 import { createSelfSignedCertificate } from '../oidc/self-signed-cert.js';
 import { runPodLocally, type RunningPod } from '../pods/run-pod.js';
-import { LocalServices } from '../pods/services.js';
+import { LocalServices, type ServiceForwarding } from '../pods/services.js';
 import { cliPath, freePort, startRole, type RoleProcess } from '../role-process.js';
 import { run } from '../run.js';
 
@@ -24,6 +24,8 @@ export interface LocalSystemOptions {
   say?: (line: string) => void;
   /** The user entry `clusterconnect proxy` writes: this service-account token (its --token), else the exec plugin. */
   proxyToken?: () => Promise<string>;
+  /** How Service addresses forward to pods (default userspace; the benchmark asks for kernel when it can). */
+  serviceForwarding?: ServiceForwarding;
 }
 
 export interface LocalSystem {
@@ -41,7 +43,7 @@ export interface LocalSystem {
   /** kube-aad-proxy's CA and TLS name, as the ClusterConnect's status publishes them. */
   caBundle: string;
   serverName: string;
-  /** Where the kube-aad-proxy Service listens on this machine (the kube-proxy stand-in's loopback address, port 443). */
+  /** Where the kube-aad-proxy Service answers on this machine (the kube-proxy stand-in's loopback address, port 443). */
   authProxyServiceAddress: string;
   /** A kubeconfig that reaches the cluster through the whole chain as this user: a bearer token, or a kubeconfig
    *  user entry (e.g. an exec credential plugin). */
@@ -65,7 +67,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   const { namespace: ns, clusterName } = options;
   const dir = mkdtempSync(join(tmpdir(), 'cc-system-'));
   const started: { stop(signal?: NodeJS.Signals): Promise<unknown> }[] = [];
-  const services = new LocalServices();
+  const services = new LocalServices(options.serviceForwarding);
 
   say('relay: signing keys, TLS certificate, start');
   const key = join(dir, 'relay.key');
