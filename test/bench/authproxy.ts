@@ -1,24 +1,29 @@
 // Added latency of kube-aad-proxy versus the apiserver directly, for GET (one object) and LIST (50 objects),
 // measured in one run against the local control plane: direct with a service-account token, through the proxy
 // as an OIDC user (verify + impersonate), and through the proxy's passthrough path. Keep-alive connections on
-// every path, so connection setup is not what is measured. Prints p50/p99 and ratios; writes
-// bench/results/authproxy.json. Run: node dist/test/bench/authproxy.js (needs `make cluster-up`).
+// every path, so connection setup is not what is measured. Prints p50/p99 and ratios, and the proxy's CPU per
+// small GET (it runs as its own `clusterconnect auth-proxy` process at the default log level, so its CPU is read
+// from /proc apart from the client's); writes bench/results/authproxy.json. Run: node dist/test/bench/authproxy.js
+// (needs `make cluster-up`). BENCH_AUTHPROXY_CPU_PROF=<dir> writes the proxy's --cpu-prof profile there;
+// BENCH_AUTHPROXY_LOG_LEVEL=warn turns the audit lines off, to see what they cost.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHttpsFetch } from '../../proxy/src/authproxy/https-fetch.js';
 import { impersonatorClusterRole, impersonatorClusterRoleBinding } from '../../proxy/src/authproxy/impersonator-rbac.js';
-import { startAuthProxy } from '../../proxy/src/authproxy/start.js';
-import { createLogger } from '../../proxy/src/common/logger.js';
-import { clusterEndpoint, createTestNamespace, kubeconfigForToken, kubectl, kubectlOk, requireCluster } from '../support/cluster.js';
+import { clusterEndpoint, createTestNamespace, kubeconfigForToken, kubectl, kubectlOk, requireCluster, waitFor } from '../support/cluster.js';
 import { httpsCall } from '../support/https-call.js';
 import { createSelfSignedCertificate } from '../support/oidc/self-signed-cert.js';
 import { startTestOidcProvider } from '../support/oidc-provider.js';
+import { withCpu } from '../support/process-cpu.js';
 import { repoPath } from '../support/repo.js';
+import { freePort, startRole } from '../support/role-process.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
 const WARMUP = 40;
+/** Sequential GETs per CPU phase: at /proc's 10 ms resolution, 2,000 × ~0.5 ms is about 1 % precision. */
+const CPU_REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 2000);
+const CPU_PROFILE_DIR = process.env.BENCH_AUTHPROXY_CPU_PROF;
 const USER_OID = 'be4c0000-0000-4000-8000-00000000be4c';
 
 function percentile(sorted: number[], p: number): number {
@@ -26,11 +31,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, index)] ?? NaN;
 }
 
-async function measure(url: string, token: string, ca: string, agent: Agent): Promise<{ p50: number; p99: number; mean: number }> {
-  const once = async () => {
+function getter(url: string, token: string, ca: string, agent: Agent): () => Promise<void> {
+  return async () => {
     const result = await httpsCall(url, { ca, agent, headers: [['Authorization', `Bearer ${token}`], ['Accept', 'application/json']] });
     if (result.status !== 200) throw new Error(`${url} answered ${result.status}: ${result.body.slice(0, 200)}`);
   };
+}
+
+async function measure(url: string, token: string, ca: string, agent: Agent): Promise<{ p50: number; p99: number; mean: number }> {
+  const once = getter(url, token, ca, agent);
   for (let i = 0; i < WARMUP; i++) await once();
   const samples: number[] = [];
   for (let i = 0; i < ITERATIONS; i++) {
@@ -66,19 +75,22 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'cc-bench-authproxy-'));
     writeFileSync(join(dir, 'tls.crt'), tls.certPem);
     writeFileSync(join(dir, 'tls.key'), tls.keyPem);
-    const proxy = await startAuthProxy({
-      listenHost: '127.0.0.1',
-      listenPort: 0,
-      opsHost: '127.0.0.1',
-      opsPort: 0,
-      tlsCertFile: join(dir, 'tls.crt'),
-      tlsKeyFile: join(dir, 'tls.key'),
-      upstream: { kind: 'kubeconfig', path: kubeconfigForToken(proxyToken) },
-      oidc: [{ issuerURL: provider.issuer, audience: provider.audience, fetch: createHttpsFetch({ ca: provider.caPem }) }],
-      serviceAccountTokens: true,
-      logger: createLogger('auth-proxy', { level: 'warn' }),
-    });
-    stop = () => proxy.close();
+    writeFileSync(join(dir, 'issuer-ca.crt'), provider.caPem);
+    // Its own process at the production log level (an audit line per request), so its CPU is its own.
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const proxyProcess = startRole(
+      'kube-aad-proxy',
+      [
+        'auth-proxy', '--address', '127.0.0.1', '--port', String(port), '--ops-address', '127.0.0.1', '--ops-port', String(opsPort),
+        '--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key'), '--kubeconfig', kubeconfigForToken(proxyToken),
+        '--oidc-issuer-url', provider.issuer, '--oidc-audience', provider.audience, '--oidc-ca-file', join(dir, 'issuer-ca.crt'),
+      ],
+      { env: { LOG_LEVEL: process.env.BENCH_AUTHPROXY_LOG_LEVEL ?? 'info' }, nodeOptions: CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR] : [] },
+    );
+    stop = () => proxyProcess.stop();
+    // Ready once the ops endpoint answers (it starts after the listener); no log line is needed, so any level works.
+    await waitFor('kube-aad-proxy to start', () => fetch(`http://127.0.0.1:${opsPort}/readyz`).then((r) => (r.ok ? true : undefined)), 20_000, 100);
+    const proxy = { url: `https://127.0.0.1:${port}` };
 
     const { server, caPem } = clusterEndpoint();
     const paths = { GET: `/api/v1/namespaces/${namespace}/configmaps/cm-0`, LIST: `/api/v1/namespaces/${namespace}/configmaps` };
@@ -93,6 +105,19 @@ async function main(): Promise<void> {
       agents.forEach((agent) => agent.destroy());
     }
 
+    // CPU the proxy process spends per small GET, each path on its own keep-alive connection after a warm-up.
+    const cpuPerRequestUs: Record<string, number> = {};
+    for (const [name, token] of [['passthrough', readerToken], ['OIDC', userToken]] as const) {
+      const agent = new Agent({ keepAlive: true });
+      const once = getter(`${proxy.url}${paths.GET}`, token, tls.certPem, agent);
+      for (let i = 0; i < WARMUP; i++) await once();
+      const { cpuSeconds } = await withCpu([{ name, pid: proxyProcess.child.pid ?? 0 }], async () => {
+        for (let i = 0; i < CPU_REQUESTS; i++) await once();
+      });
+      cpuPerRequestUs[name] = Math.round(((cpuSeconds[name] ?? 0) * 1e6) / CPU_REQUESTS);
+      agent.destroy();
+    }
+
     const rows: string[] = [];
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     for (const [name, r] of Object.entries(results)) {
@@ -104,11 +129,12 @@ async function main(): Promise<void> {
     }
     console.log(`kube-aad-proxy added latency, ${ITERATIONS} sequential requests per row (after ${WARMUP} warm-up), keep-alive:`);
     console.log(rows.join('\n'));
+    console.log(`CPU per request, kube-aad-proxy: passthrough GET ${cpuPerRequestUs.passthrough} µs, OIDC GET ${cpuPerRequestUs.OIDC} µs (${CPU_REQUESTS} sequential each, from /proc)`);
     const out = repoPath('bench/results/authproxy.json');
     mkdirSync(repoPath('bench/results'), { recursive: true });
     writeFileSync(
       out,
-      JSON.stringify({ benchmark: 'authproxy', date: new Date().toISOString(), node: process.version, iterations: ITERATIONS, warmup: WARMUP, unit: 'ms', listItems: items.length, results }, null, 2) + '\n',
+      JSON.stringify({ benchmark: 'authproxy', date: new Date().toISOString(), node: process.version, iterations: ITERATIONS, warmup: WARMUP, unit: 'ms', listItems: items.length, results, cpuRequests: CPU_REQUESTS, cpuPerRequestUs }, null, 2) + '\n',
     );
     console.log(`wrote ${out}`);
   } finally {

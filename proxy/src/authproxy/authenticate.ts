@@ -1,11 +1,12 @@
 // Decides, from a request's headers alone, whether it is refused, forwarded as an impersonated OIDC caller, or
 // passed through for the apiserver to authenticate — and builds the outgoing header lines for both paths.
 // Shared by plain requests and upgrades so the two can never apply different rules.
-import { classifyBearer } from './bearer-classifier.js';
+import { createBearerClassifier } from './bearer-classifier.js';
 import { assertOnlyProxyIdentity } from './identity-header-assertion.js';
 import type { GroupResolver, KubernetesIdentity } from './identity.js';
-import { buildImpersonatedHeaders, findImpersonationAttempt } from './impersonation-headers.js';
-import type { HeaderPair, IncomingHeaderSet } from './incoming-headers.js';
+import { buildImpersonatedHeaders, findImpersonationAttempt, identityHeaderLines } from './impersonation-headers.js';
+import type { HeaderPair, HeaderSource } from './incoming-headers.js';
+import { requestHeaders } from './incoming-headers.js';
 import type { KubeStatusCode } from './kube-status.js';
 import { completeGroups } from './oidc-verifier.js';
 import type { OidcVerifier } from './oidc-verifier.js';
@@ -29,8 +30,14 @@ export type AuthDecision =
   | { kind: 'forward'; mode: 'oidc'; identity: KubernetesIdentity; headers: HeaderPair[] }
   | { kind: 'forward'; mode: 'passthrough'; headers: HeaderPair[] };
 
+/** Where a signal for "the client left" comes from: an AbortController, or a LazyAbort that makes one only when asked. */
+export interface ClientGone {
+  readonly signal: AbortSignal;
+}
+
 export interface Authenticator {
-  decide(incoming: IncomingHeaderSet, signal?: AbortSignal): Promise<AuthDecision>;
+  /** `clientGone.signal` is read only when the decision waits on something cancellable (a Graph lookup). */
+  decide(incoming: HeaderSource, clientGone?: ClientGone): Promise<AuthDecision>;
 }
 
 export interface AuthenticatorOptions {
@@ -44,6 +51,7 @@ export interface AuthenticatorOptions {
 const WEBSOCKET_TOKEN_PROTOCOL = /^base64url\.bearer\.authorization\.k8s\.io\./i;
 
 function withoutWebSocketTokens(lines: HeaderPair[]): HeaderPair[] {
+  if (!lines.some(([name]) => name.toLowerCase() === 'sec-websocket-protocol')) return lines;
   const out: HeaderPair[] = [];
   for (const [name, value] of lines) {
     if (name.toLowerCase() !== 'sec-websocket-protocol') {
@@ -58,10 +66,12 @@ function withoutWebSocketTokens(lines: HeaderPair[]): HeaderPair[] {
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const byIssuer = new Map(options.verifiers.map((v) => [v.issuer, v]));
+  const classifyBearer = createBearerClassifier(byIssuer);
 
   return {
-    async decide(incoming, signal) {
-      const bearer = classifyBearer(incoming, byIssuer.keys());
+    async decide(source, clientGone) {
+      const incoming = requestHeaders(source);
+      const bearer = classifyBearer(incoming);
       if (bearer.kind === 'missing') {
         return { kind: 'refuse', mode: 'none', status: 401, reason: 'missing', message: 'no bearer token was presented: send "Authorization: Bearer <token>"' };
       }
@@ -112,16 +122,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           };
         }
         try {
-          verified = await completeGroups(verified, options.groupResolver, verifier.config, signal);
+          verified = await completeGroups(verified, options.groupResolver, verifier.config, clientGone?.signal);
         } catch (error) {
           const status = error instanceof TokenRejected ? error.httpStatus : 503;
           const why = error instanceof Error ? error.message : String(error);
           return { kind: 'refuse', mode: 'oidc', status, reason: 'groups_unresolved', message: `the caller's groups could not be resolved through Microsoft Graph: ${why}` };
         }
       }
-      const headers = withoutWebSocketTokens(buildImpersonatedHeaders(incoming, verified.identity));
+      const identityLines = identityHeaderLines(verified.identity);
+      const headers = withoutWebSocketTokens(buildImpersonatedHeaders(incoming, verified.identity, identityLines));
       try {
-        assertOnlyProxyIdentity(headers, verified.identity);
+        assertOnlyProxyIdentity(headers, verified.identity, identityLines);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
         return { kind: 'refuse', mode: 'oidc', status: 500, reason: 'identity_header_leak', message: why, identity: verified.identity };

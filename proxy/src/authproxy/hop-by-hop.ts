@@ -1,8 +1,8 @@
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded, nor is any header a
 // client names in Connection. The names in Connection are the lever of Rancher CVE-2021-31999: listing the
 // proxy's own identity headers there made the forwarding step delete them.
-import type { HeaderPair, IncomingHeaderSet } from './incoming-headers.js';
-import { headerLines, headerValues } from './incoming-headers.js';
+import type { HeaderPair, HeaderSource } from './incoming-headers.js';
+import { requestHeaders } from './incoming-headers.js';
 
 export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'connection',
@@ -17,21 +17,15 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Lower-case header names listed in every Connection line (comma-separated, any spacing and case). */
-export function connectionTokens(incoming: IncomingHeaderSet): Set<string> {
-  const tokens = new Set<string>();
-  for (const value of headerValues(incoming, 'connection')) {
-    for (const token of value.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name) tokens.add(name);
-    }
-  }
-  return tokens;
+export function connectionTokens(source: HeaderSource): ReadonlySet<string> {
+  return requestHeaders(source).connectionTokens;
 }
 
 /** The Upgrade value (`websocket`, `SPDY/3.1`) when the client asks to switch protocols, as exec and port-forward do. */
-export function requestedUpgrade(incoming: IncomingHeaderSet): string | undefined {
-  if (!connectionTokens(incoming).has('upgrade')) return undefined;
-  const protocols = headerValues(incoming, 'upgrade').map((v) => v.trim()).filter((v) => v.length > 0);
+export function requestedUpgrade(source: HeaderSource): string | undefined {
+  const headers = requestHeaders(source);
+  if (!headers.connectionTokens.has('upgrade')) return undefined;
+  const protocols = headers.values('upgrade').map((v) => v.trim()).filter((v) => v.length > 0);
   return protocols.length > 0 ? protocols.join(', ') : undefined;
 }
 
@@ -40,13 +34,16 @@ export function requestedUpgrade(incoming: IncomingHeaderSet): string | undefine
  * sets its own) removed. For an upgrade request `Connection: Upgrade` and `Upgrade` are put back, as the
  * upstream hop needs them to switch protocols; nothing else a client listed in Connection is.
  */
-export function endToEndHeaderLines(incoming: IncomingHeaderSet): HeaderPair[] {
-  const named = connectionTokens(incoming);
-  const kept = headerLines(incoming).filter(([name]) => {
-    const lower = name.toLowerCase();
-    return !HOP_BY_HOP_HEADERS.has(lower) && !named.has(lower) && lower !== 'host';
+export function endToEndHeaderLines(source: HeaderSource): HeaderPair[] {
+  const headers = requestHeaders(source);
+  const named = headers.connectionTokens;
+  const { lines, lowerNames } = headers;
+  const kept: HeaderPair[] = [];
+  lines.forEach((line, i) => {
+    const lower = lowerNames[i] ?? '';
+    if (!HOP_BY_HOP_HEADERS.has(lower) && !named.has(lower) && lower !== 'host') kept.push(line);
   });
-  const upgrade = requestedUpgrade(incoming);
+  const upgrade = requestedUpgrade(headers);
   if (upgrade !== undefined) kept.push(['Connection', 'Upgrade'], ['Upgrade', upgrade]);
   return kept;
 }

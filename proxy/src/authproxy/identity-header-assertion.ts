@@ -12,9 +12,12 @@ function lineKey([name, value]: HeaderPair): string {
   return `${name.toLowerCase()}\n${value}`;
 }
 
-/** Throws IdentityHeaderLeak unless `outgoing` carries the identity's impersonation headers and no other identity header. */
-export function assertOnlyProxyIdentity(outgoing: readonly HeaderPair[], identity: KubernetesIdentity): void {
-  const expected = identityHeaderLines(identity).map(lineKey).sort();
+/**
+ * Throws IdentityHeaderLeak unless `outgoing` carries the identity's impersonation headers and no other identity
+ * header. `identityLines` is identityHeaderLines(identity), when the caller has already computed it.
+ */
+export function assertOnlyProxyIdentity(outgoing: readonly HeaderPair[], identity: KubernetesIdentity, identityLines = identityHeaderLines(identity)): void {
+  const expected = identityLines.map(lineKey).sort();
   const impersonation: string[] = [];
   for (const line of outgoing) {
     const lower = line[0].toLowerCase();

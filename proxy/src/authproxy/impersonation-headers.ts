@@ -2,10 +2,10 @@
 // by prefix, so Impersonate-Uid and every Impersonate-Extra-* go too), then the identity from the validated
 // token is set — after hop-by-hop removal, so nothing the client lists in Connection can delete it.
 import { hasControlCharacter } from './control-characters.js';
-import { connectionTokens, endToEndHeaderLines } from './hop-by-hop.js';
+import { endToEndHeaderLines } from './hop-by-hop.js';
 import type { KubernetesIdentity } from './identity.js';
-import type { HeaderPair, IncomingHeaderSet } from './incoming-headers.js';
-import { headerNames } from './incoming-headers.js';
+import type { HeaderPair, HeaderSource } from './incoming-headers.js';
+import { requestHeaders } from './incoming-headers.js';
 
 export const IMPERSONATE_PREFIX = 'impersonate-';
 
@@ -31,14 +31,15 @@ function isImpersonationName(name: string): boolean {
  * The first Impersonate-* header the client sent, or named in Connection, if any: such an OIDC request is
  * refused with 403 (acting as someone else would need a SubjectAccessReview of the caller first).
  */
-export function findImpersonationAttempt(incoming: IncomingHeaderSet): string | undefined {
-  for (const name of headerNames(incoming)) if (isImpersonationName(name)) return name;
-  for (const token of connectionTokens(incoming)) if (isImpersonationName(token)) return `connection: ${token}`;
+export function findImpersonationAttempt(source: HeaderSource): string | undefined {
+  const headers = requestHeaders(source);
+  for (const name of headers.names) if (isImpersonationName(name)) return name;
+  for (const token of headers.connectionTokens) if (isImpersonationName(token)) return `connection: ${token}`;
   return undefined;
 }
 
-export function mustRefuseImpersonation(incoming: IncomingHeaderSet): boolean {
-  return findImpersonationAttempt(incoming) !== undefined;
+export function mustRefuseImpersonation(source: HeaderSource): boolean {
+  return findImpersonationAttempt(source) !== undefined;
 }
 
 const HEADER_TOKEN_CHAR = /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/;
@@ -49,6 +50,19 @@ const HEADER_TOKEN_CHAR = /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/;
  * are lower-cased first so what the apiserver sees is exactly the key.
  */
 export function encodeExtraKey(key: string): string {
+  let encoded = encodedExtraKeys.get(key);
+  if (encoded !== undefined) return encoded;
+  encoded = escapeExtraKey(key);
+  if (encodedExtraKeys.size >= MAX_ENCODED_EXTRA_KEYS) encodedExtraKeys.clear();
+  encodedExtraKeys.set(key, encoded);
+  return encoded;
+}
+
+// Extra keys come from the proxy's configuration (a handful), yet are escaped byte by byte for every request.
+const encodedExtraKeys = new Map<string, string>();
+const MAX_ENCODED_EXTRA_KEYS = 64;
+
+function escapeExtraKey(key: string): string {
   let encoded = '';
   for (const byte of Buffer.from(key.toLowerCase(), 'utf8')) {
     const char = String.fromCharCode(byte);
@@ -57,8 +71,11 @@ export function encodeExtraKey(key: string): string {
   return encoded;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Node writes header strings as latin1; sending the UTF-8 bytes that way lets non-ASCII names reach the apiserver intact. */
 export function toHeaderValue(value: string): string {
+  if (PRINTABLE_ASCII.test(value)) return value; // the common case: latin1 of its UTF-8 bytes is itself
   if (hasControlCharacter(value)) throw new Error('identity value contains a control character and cannot be sent as a header');
   return Buffer.from(value, 'utf8').toString('latin1');
 }
@@ -76,9 +93,11 @@ export function identityHeaderLines(identity: KubernetesIdentity): HeaderPair[] 
 
 /**
  * Outgoing headers for an OIDC request: end-to-end client headers minus Authorization, Impersonate-*, X-Remote-*,
- * X-Forwarded-*, Forwarded and X-Real-IP, then the identity headers. The proxy adds its own credentials later.
+ * X-Forwarded-*, Forwarded and X-Real-IP, then the identity headers (`identityLines`, when the caller already has
+ * them). The proxy adds its own credentials later.
  */
-export function buildImpersonatedHeaders(incoming: IncomingHeaderSet, identity: KubernetesIdentity): HeaderPair[] {
-  const kept = endToEndHeaderLines(incoming).filter(([name]) => !isClientIdentityHeader(name));
-  return [...kept, ...identityHeaderLines(identity)];
+export function buildImpersonatedHeaders(source: HeaderSource, identity: KubernetesIdentity, identityLines = identityHeaderLines(identity)): HeaderPair[] {
+  const kept = endToEndHeaderLines(source).filter(([name]) => !isClientIdentityHeader(name));
+  kept.push(...identityLines);
+  return kept;
 }

@@ -1,6 +1,7 @@
 // A request's headers as the proxy reads them. Node's `headers` object folds duplicates (and keeps only the
 // first of some, e.g. Authorization), so copying works from `rawHeaders`, which has every line in order with
-// its original case; checks look at both so nothing either view holds is missed.
+// its original case; checks look at both so nothing either view holds is missed. Both views are read once per
+// request into a RequestHeaders, which every later step takes instead of reading them again.
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface IncomingHeaderSet {
@@ -10,36 +11,87 @@ export interface IncomingHeaderSet {
 
 export type HeaderPair = readonly [name: string, value: string];
 
-/** Every header line, in order, original case; from `headers` only when there are no raw lines (synthetic requests). */
-export function headerLines(incoming: IncomingHeaderSet): HeaderPair[] {
-  const { rawHeaders } = incoming;
-  if (rawHeaders.length > 0) {
+/** What the helpers accept: a request's header views, or the same already read into a RequestHeaders. */
+export type HeaderSource = IncomingHeaderSet | RequestHeaders;
+
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
+/** Both header views of one request, read once. */
+export class RequestHeaders {
+  /** Every header line, in order, original case; from `headers` only when there are no raw lines (synthetic requests). */
+  readonly lines: readonly HeaderPair[];
+  /** Lower-case name of each line of `lines`, at the same index. */
+  readonly lowerNames: readonly string[];
+  /** Lower-case names present in either view. */
+  readonly names: ReadonlySet<string>;
+  /** Lower-case header names listed in every Connection line (comma-separated, any spacing and case). */
+  readonly connectionTokens: ReadonlySet<string>;
+  private readonly byName = new Map<string, string[]>();
+  private readonly folded: IncomingHttpHeaders;
+
+  constructor(incoming: IncomingHeaderSet) {
+    const folded = incoming.headers;
+    this.folded = folded;
     const lines: HeaderPair[] = [];
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push([rawHeaders[i] ?? '', rawHeaders[i + 1] ?? '']);
-    return lines;
+    const lowerNames: string[] = [];
+    const { rawHeaders } = incoming;
+    if (rawHeaders.length > 0) {
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push([rawHeaders[i] ?? '', rawHeaders[i + 1] ?? '']);
+    } else {
+      for (const [name, value] of Object.entries(folded)) {
+        if (value === undefined) continue;
+        for (const one of Array.isArray(value) ? value : [value]) lines.push([name, one]);
+      }
+    }
+    const names = new Set<string>();
+    for (const [name, value] of lines) {
+      const lower = name.toLowerCase();
+      lowerNames.push(lower);
+      names.add(lower);
+      const values = this.byName.get(lower);
+      if (values) values.push(value);
+      else this.byName.set(lower, [value]);
+    }
+    for (const name of Object.keys(folded)) names.add(name.toLowerCase());
+    this.lines = lines;
+    this.lowerNames = lowerNames;
+    this.names = names;
+    const tokens = new Set<string>();
+    for (const value of this.values('connection')) {
+      for (const token of value.split(',')) {
+        const name = token.trim().toLowerCase();
+        if (name) tokens.add(name);
+      }
+    }
+    this.connectionTokens = tokens;
   }
-  const lines: HeaderPair[] = [];
-  for (const [name, value] of Object.entries(incoming.headers)) {
-    if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) lines.push([name, one]);
+
+  /** All values of one header (any case), from every line, e.g. both lines of a duplicated Authorization. */
+  values(name: string): readonly string[] {
+    const wanted = name.toLowerCase();
+    const values = this.byName.get(wanted);
+    if (values) return values;
+    const folded = this.folded[wanted];
+    return folded === undefined ? NO_VALUES : Array.isArray(folded) ? folded : [folded];
   }
-  return lines;
+}
+
+/** The request's headers read once; a RequestHeaders is returned as it is, so passing one along costs nothing. */
+export function requestHeaders(source: HeaderSource): RequestHeaders {
+  return source instanceof RequestHeaders ? source : new RequestHeaders(source);
+}
+
+/** Every header line, in order, original case. */
+export function headerLines(source: HeaderSource): readonly HeaderPair[] {
+  return requestHeaders(source).lines;
 }
 
 /** Lower-case names present in either view. */
-export function headerNames(incoming: IncomingHeaderSet): Set<string> {
-  const names = new Set(Object.keys(incoming.headers).map((name) => name.toLowerCase()));
-  for (const [name] of headerLines(incoming)) names.add(name.toLowerCase());
-  return names;
+export function headerNames(source: HeaderSource): ReadonlySet<string> {
+  return requestHeaders(source).names;
 }
 
-/** All values of one header (any case), from every line, e.g. both lines of a duplicated Authorization. */
-export function headerValues(incoming: IncomingHeaderSet, name: string): string[] {
-  const wanted = name.toLowerCase();
-  const values = headerLines(incoming)
-    .filter(([lineName]) => lineName.toLowerCase() === wanted)
-    .map(([, value]) => value);
-  if (values.length > 0) return values;
-  const folded = incoming.headers[wanted];
-  return folded === undefined ? [] : Array.isArray(folded) ? folded : [folded];
+/** All values of one header (any case), from every line; from the folded view only when no line has it. */
+export function headerValues(source: HeaderSource, name: string): readonly string[] {
+  return requestHeaders(source).values(name);
 }

@@ -2,8 +2,8 @@
 // impersonation, none of the proxy's credentials) so the apiserver authenticates the token and applies its
 // RBAC, including the token's own right to impersonate. Only hop-by-hop headers and Host are dropped.
 import { endToEndHeaderLines } from './hop-by-hop.js';
-import type { HeaderPair, IncomingHeaderSet } from './incoming-headers.js';
+import type { HeaderPair, HeaderSource } from './incoming-headers.js';
 
-export function buildPassthroughHeaders(incoming: IncomingHeaderSet): HeaderPair[] {
-  return endToEndHeaderLines(incoming);
+export function buildPassthroughHeaders(source: HeaderSource): HeaderPair[] {
+  return endToEndHeaderLines(source);
 }

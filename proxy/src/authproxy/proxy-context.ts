@@ -2,9 +2,7 @@
 import type { Logger } from '../common/logger.js';
 import type { AuthDecision, Authenticator, AuthMode } from './authenticate.js';
 import { writeAudit } from './audit.js';
-import type { HeaderPair } from './incoming-headers.js';
 import type { KubernetesIdentity } from './identity.js';
-import { HOP_BY_HOP_HEADERS } from './hop-by-hop.js';
 import type { AuthProxyMetrics } from './metrics.js';
 import type { UpstreamTarget } from './upstream.js';
 import type { UpstreamConnections } from './upstream-connections.js';
@@ -51,34 +49,7 @@ export function finish(ctx: ProxyContext, exchange: Exchange, status: number): v
   exchange.finished = true;
   exchange.status = status;
   ctx.metrics.request(status, exchange.mode, exchange.upgrade);
-  writeAudit(ctx.logger, {
-    method: exchange.method,
-    url: exchange.url,
-    status,
-    startedAt: exchange.startedAt,
-    mode: exchange.mode,
-    upgrade: exchange.upgrade,
-    identity: exchange.identity,
-    remoteAddress: exchange.remoteAddress,
-    reason: exchange.reason,
-  });
-}
-
-/** The apiserver's response header lines minus hop-by-hop ones (Node frames the body for the client itself). */
-export function responseHeaderLines(rawHeaders: readonly string[]): HeaderPair[] {
-  const lines: HeaderPair[] = [];
-  const named = new Set<string>();
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if ((rawHeaders[i] ?? '').toLowerCase() === 'connection') {
-      for (const token of (rawHeaders[i + 1] ?? '').split(',')) named.add(token.trim().toLowerCase());
-    }
-  }
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] ?? '';
-    const lower = name.toLowerCase();
-    if (!HOP_BY_HOP_HEADERS.has(lower) && !named.has(lower)) lines.push([name, rawHeaders[i + 1] ?? '']);
-  }
-  return lines;
+  writeAudit(ctx.logger, exchange); // an Exchange is an AuditRecord with more fields; writeAudit picks its own
 }
 
 export function errorMessage(error: unknown): string {

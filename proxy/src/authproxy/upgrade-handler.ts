@@ -6,22 +6,25 @@
 import { request, STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { RequestHeaders } from './incoming-headers.js';
 import { kubeStatusResponse } from './kube-status.js';
 import type { KubeStatusCode } from './kube-status.js';
-import type { HeaderPair } from './incoming-headers.js';
 import { finalHeaderLines, flatten } from './outgoing-headers.js';
 import type { Exchange, ProxyContext } from './proxy-context.js';
-import { errorMessage, finish, newExchange, noteDecision, responseHeaderLines } from './proxy-context.js';
+import { errorMessage, finish, newExchange, noteDecision } from './proxy-context.js';
+import { responseHeaderFields } from './response-headers.js';
 
-function responseHead(status: number, statusMessage: string | undefined, lines: readonly HeaderPair[]): Buffer {
-  const text = `HTTP/1.1 ${status} ${statusMessage ?? STATUS_CODES[status] ?? ''}\r\n${lines.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
-  return Buffer.from(text, 'latin1');
+/** `fields` flat: [name, value, name, value, …]. */
+function responseHead(status: number, statusMessage: string | undefined, fields: readonly string[]): Buffer {
+  let text = `HTTP/1.1 ${status} ${statusMessage ?? STATUS_CODES[status] ?? ''}\r\n`;
+  for (let i = 0; i + 1 < fields.length; i += 2) text += `${fields[i]}: ${fields[i + 1]}\r\n`;
+  return Buffer.from(`${text}\r\n`, 'latin1');
 }
 
 function refuseOnSocket(socket: Duplex, code: KubeStatusCode, message: string): void {
   const { statusCode, headers, body } = kubeStatusResponse(code, message);
-  const lines: HeaderPair[] = [...Object.entries(headers), ['Connection', 'close']];
-  socket.end(Buffer.concat([responseHead(statusCode, undefined, lines), Buffer.from(body)]));
+  const fields = [...Object.entries(headers).flat(), 'Connection', 'close'];
+  socket.end(Buffer.concat([responseHead(statusCode, undefined, fields), Buffer.from(body)]));
 }
 
 /** Long-lived streams: no idle timer may cut them; TCP keep-alive finds dead peers instead. */
@@ -48,12 +51,12 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
 
 async function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer, exchange: Exchange): Promise<void> {
   socket.pause();
-  const incoming = { headers: req.headers, rawHeaders: req.rawHeaders };
+  const incoming = new RequestHeaders(req);
   // As for plain requests: a client that leaves while a Graph lookup runs stops waiting for it.
   const clientGone = new AbortController();
   const onClose = () => clientGone.abort();
   socket.once('close', onClose);
-  const decision = await ctx.authenticator.decide(incoming, clientGone.signal).finally(() => socket.off('close', onClose));
+  const decision = await ctx.authenticator.decide(incoming, clientGone).finally(() => socket.off('close', onClose));
   noteDecision(ctx, exchange, decision);
   if (decision.kind === 'refuse') {
     exchange.status = decision.status;
@@ -62,9 +65,8 @@ async function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Du
   }
   if (socket.destroyed) return;
 
-  const upstream = ctx.upstream;
   const pool = decision.mode === 'oidc' ? 'proxy-identity' : 'caller-identity';
-  const lines = finalHeaderLines(decision, incoming, upstream.url.host, upstream.credentials());
+  const lines = finalHeaderLines(decision, incoming, ctx.connections.target.host, ctx.upstream.credentials());
   const sentAt = performance.now();
   // Node's HTTP client parses the apiserver's answer (101 or not) on a dedicated TLS connection from our pool's
   // settings; that connection is never returned to a keep-alive pool.
@@ -91,9 +93,7 @@ async function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Du
     keepOpen(socket);
     keepOpen(upstreamSocket);
     // The 101 head as the apiserver wrote it (Upgrade, Connection, Sec-WebSocket-Accept/Protocol are its to set).
-    const lines: HeaderPair[] = [];
-    for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) lines.push([response.rawHeaders[i] ?? '', response.rawHeaders[i + 1] ?? '']);
-    socket.write(responseHead(exchange.status, response.statusMessage, lines));
+    socket.write(responseHead(exchange.status, response.statusMessage, response.rawHeaders));
     if (upstreamHead.length > 0) socket.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
     upstreamSocket.pipe(socket);
@@ -106,8 +106,8 @@ async function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Du
     ctx.metrics.upstreamLatency(decision.mode, (performance.now() - sentAt) / 1000);
     exchange.status = response.statusCode ?? 502;
     // Not switching: relay the answer (e.g. the apiserver's 403 Status) and close; the body ends with the connection.
-    const lines: HeaderPair[] = [...responseHeaderLines(response.rawHeaders), ['Connection', 'close']];
-    socket.write(responseHead(exchange.status, response.statusMessage, lines));
+    const { fields } = responseHeaderFields(response.rawHeaders);
+    socket.write(responseHead(exchange.status, response.statusMessage, [...fields, 'Connection', 'close']));
     response.on('data', (chunk: Buffer) => socket.write(chunk));
     response.on('end', () => {
       socket.end();

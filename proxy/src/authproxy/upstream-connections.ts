@@ -8,17 +8,31 @@ import type { UpstreamTarget } from './upstream.js';
 
 export type Pool = 'proxy-identity' | 'caller-identity';
 
+/** Where requests go, taken from the URL once: it never changes while the proxy runs (upstream.ts keeps it). */
+export interface UpstreamAddress {
+  /** For the Host header: host[:port] as in the URL. */
+  readonly host: string;
+  /** Without IPv6 brackets, as connect() takes it. */
+  readonly hostname: string;
+  readonly port: number;
+}
+
 export interface UpstreamConnections {
+  readonly target: UpstreamAddress;
   agent(pool: Pool): Agent;
   /** A fresh TLS connection for an upgrade (exec, attach, port-forward), ALPN http/1.1. */
   connect(pool: Pool): TLSSocket;
   close(): void;
 }
 
-function tlsOptions(upstream: UpstreamTarget, pool: Pool): ConnectionOptions {
+function addressOf(url: URL): UpstreamAddress {
+  return { host: url.host, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443) };
+}
+
+function tlsOptions(upstream: UpstreamTarget, target: UpstreamAddress, pool: Pool): ConnectionOptions {
   const options: ConnectionOptions = {
-    host: upstream.url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(upstream.url.port || 443),
+    host: target.hostname,
+    port: target.port,
     ca: upstream.ca,
     rejectUnauthorized: upstream.rejectUnauthorized,
     ALPNProtocols: ['http/1.1'],
@@ -32,6 +46,17 @@ function tlsOptions(upstream: UpstreamTarget, pool: Pool): ConnectionOptions {
   return options;
 }
 
+/**
+ * One pool, one apiserver, one set of TLS options, all in the agent's own options (requests carry none): every
+ * socket of an agent is interchangeable, so its pool key is a constant. Node's key concatenates the CA and the
+ * client certificate and key (a Buffer turned into a string) into a new string, twice per request.
+ */
+export class PoolAgent extends Agent {
+  override getName(): string {
+    return 'apiserver';
+  }
+}
+
 /** Idle sockets only: requests in flight (watches, logs -f) on an old pool run to their end. */
 function retire(agent: Agent): void {
   for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
@@ -43,7 +68,8 @@ function tlsMaterial(upstream: UpstreamTarget): unknown[] {
 }
 
 export function createUpstreamConnections(upstream: UpstreamTarget): UpstreamConnections {
-  const build = (pool: Pool) => new Agent({ ...tlsOptions(upstream, pool), keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
+  const target = addressOf(upstream.url);
+  const build = (pool: Pool) => new PoolAgent({ ...tlsOptions(upstream, target, pool), keepAlive: true, maxFreeSockets: 64, scheduling: 'lifo' });
   let agents = { 'proxy-identity': build('proxy-identity'), 'caller-identity': build('caller-identity') };
   let material = tlsMaterial(upstream);
   upstream.onChange(() => {
@@ -57,8 +83,9 @@ export function createUpstreamConnections(upstream: UpstreamTarget): UpstreamCon
     retire(old['caller-identity']);
   });
   return {
+    target,
     agent: (pool) => agents[pool],
-    connect: (pool) => connect(tlsOptions(upstream, pool)),
+    connect: (pool) => connect(tlsOptions(upstream, target, pool)),
     close() {
       agents['proxy-identity'].destroy();
       agents['caller-identity'].destroy();

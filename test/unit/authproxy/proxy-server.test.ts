@@ -69,6 +69,13 @@ describe('authproxy server (fake apiserver upstream)', function () {
         streamGate = () => res.end('{"type":"DELETED"}\n');
         return;
       }
+      if (req.url?.startsWith('/echo-body')) {
+        // The body as it arrived, and how it was framed, so tests see what the proxy forwarded.
+        let body = '';
+        req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ body, contentLength: req.headers['content-length'] ?? null, transferEncoding: req.headers['transfer-encoding'] ?? null })));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive, x-upstream-private', 'x-upstream-private': 'hop' });
       res.end('{"ok":true}');
     });
@@ -150,6 +157,39 @@ describe('authproxy server (fake apiserver upstream)', function () {
     expect(header(got, 'authorization')).to.deep.equal(['Bearer some-service-account-token']);
     expect(header(got, 'impersonate-user')).to.deep.equal(['someone']);
     expect(got.clientCert).to.equal(false);
+  });
+
+  it('forwards request bodies framed by Content-Length or chunked, and ends a bodiless request at once', async () => {
+    const token = await issuer.mint();
+    const post = (headers: Record<string, string>, chunks: string[]) =>
+      new Promise<{ body: string; contentLength: string | null; transferEncoding: string | null }>((resolve, reject) => {
+        const req = request(`${proxy.url}/echo-body`, { method: 'POST', ca: proxyCa, headers: { Authorization: `Bearer ${token}`, ...headers } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve(JSON.parse(text) as { body: string; contentLength: string | null; transferEncoding: string | null }));
+        });
+        req.on('error', reject);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    expect(await post({ 'Content-Length': '10' }, ['{"a":', '"b"}', '\n'])).to.deep.equal({ body: '{"a":"b"}\n', contentLength: '10', transferEncoding: null });
+    expect(await post({}, ['first,', 'second'])).to.deep.equal({ body: 'first,second', contentLength: null, transferEncoding: 'chunked' });
+    const bodiless = await call('/echo-body', [['Authorization', `Bearer ${token}`]]);
+    expect(JSON.parse(bodiless.body)).to.deep.equal({ body: '', contentLength: null, transferEncoding: null });
+  });
+
+  it('counts requests and upstream latencies as prom-client would, on every scrape', async () => {
+    const count = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    const requests = /clusterconnect_authproxy_requests_total\{code="200",auth_mode="passthrough",upgrade="no"\} (\d+)/;
+    const latencies = /clusterconnect_authproxy_upstream_latency_seconds_count\{auth_mode="passthrough"\} (\d+)/;
+    const before = await proxy.registry.metrics();
+    for (let i = 0; i < 3; i++) await call('/api/v1/pods', [['Authorization', 'Bearer some-service-account-token']]);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the audit and count happen when the response closes
+    const after = await proxy.registry.metrics();
+    expect(count(after, requests) - count(before, requests)).to.equal(3);
+    expect(count(after, latencies) - count(before, latencies)).to.equal(3);
+    // A second scrape with no traffic in between reads the same totals: nothing is counted twice.
+    expect(count(await proxy.registry.metrics(), requests)).to.equal(count(after, requests));
   });
 
   it('streams a response chunk by chunk (a watch is not buffered)', async () => {
