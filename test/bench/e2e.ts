@@ -26,7 +26,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
 const CONCURRENCY = 32;
 const PER_CLIENT = Number(process.env.BENCH_PER_CLIENT ?? 40);
 const CONFIGMAPS = Number(process.env.BENCH_CONFIGMAPS ?? 5000);
-const LIST_RUNS = 5;
+const LIST_RUNS = Number(process.env.BENCH_LIST_RUNS ?? 9);
 const WATCHES = Number(process.env.BENCH_WATCHES ?? 1000);
 /** Sequential GETs over which each chain process's CPU is read (/proc counts in 10 ms ticks, so not too few). */
 const CPU_REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 1000);
@@ -97,18 +97,23 @@ async function smallGets(path: Path, url: string, clients: number, perClient: nu
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-async function listThroughput(path: Path, url: string): Promise<{ mbPerSecond: number; bytes: number }> {
-  await path.request(url);
-  const rates: number[] = [];
-  let size = 0;
-  for (let i = 0; i < LIST_RUNS; i++) {
-    const t0 = performance.now();
-    const { status, bytes } = await path.request(url);
-    if (status !== 200) throw new Error(`${path.name}: LIST answered ${status}`);
-    size = bytes;
-    rates.push(bytes / 1e6 / ((performance.now() - t0) / 1000));
+/**
+ * LIST throughput of every path, measured in turns (one LIST per path per round) so that a slow patch of the
+ * apiserver or the machine lands on all paths alike rather than on whichever was being measured; the median per path.
+ */
+async function listThroughputs(paths: Path[], url: string): Promise<Map<Path, { mbPerSecond: number; bytes: number }>> {
+  const rates = new Map<Path, number[]>(paths.map((p) => [p, []]));
+  const sizes = new Map<Path, number>();
+  for (let round = 0; round < LIST_RUNS; round++) {
+    for (const path of paths) {
+      const t0 = performance.now();
+      const { status, bytes } = await path.request(url);
+      if (status !== 200) throw new Error(`${path.name}: LIST answered ${status}`);
+      sizes.set(path, bytes);
+      rates.get(path)!.push(bytes / 1e6 / ((performance.now() - t0) / 1000));
+    }
   }
-  return { mbPerSecond: percentile(rates, 50), bytes: size };
+  return new Map(paths.map((p) => [p, { mbPerSecond: percentile(rates.get(p)!, 50), bytes: sizes.get(p) ?? 0 }]));
 }
 
 async function watchLatency(path: Path, ns: string): Promise<{ p50: number; p99: number; watches: number }> {
@@ -206,13 +211,13 @@ async function main(): Promise<void> {
       for (let i = 0; i < 2; i++) await path.request(list);
       const one = await smallGets(path, small, 1, SEQUENTIAL);
       const many = await smallGets(path, small, CONCURRENCY, PER_CLIENT);
-      const listed = await listThroughput(path, list);
       const watched = await watchLatency(path, ns);
       results[path.name] = {
-        getP50_1: one.p50, getP99_1: one.p99, getP50_32: many.p50, getP99_32: many.p99,
-        listMBps: listed.mbPerSecond, listBytes: listed.bytes, watchP50: watched.p50, watchP99: watched.p99, watches: watched.watches,
+        getP50_1: one.p50, getP99_1: one.p99, getP50_32: many.p50, getP99_32: many.p99, watchP50: watched.p50, watchP99: watched.p99, watches: watched.watches,
       };
     }
+    console.log(`LIST, ${LIST_RUNS} rounds across the paths…`);
+    for (const [path, listed] of await listThroughputs(paths, list)) Object.assign(results[path.name]!, { listMBps: listed.mbPerSecond, listBytes: listed.bytes });
     // What each process of the chain spends per request (sequential small GETs), summed over a role's replicas.
     const chainProcesses = [
       { name: 'client proxy', role: 'client proxy', pid: system.proxy.child.pid ?? 0 },
@@ -223,7 +228,15 @@ async function main(): Promise<void> {
     const { cpuSeconds: chainCpu } = await withCpu(chainProcesses, () => smallGets(chainPath, small, 1, CPU_REQUESTS));
     const cpuPerRequestUs: Record<string, number> = {};
     for (const { name, role } of chainProcesses) cpuPerRequestUs[role] = (cpuPerRequestUs[role] ?? 0) + Math.round(((chainCpu[name] ?? 0) * 1e6) / CPU_REQUESTS);
+    const listOnce = async () => { for (let i = 0; i < LIST_RUNS; i++) await chainPath.request(list); };
+    const { cpuSeconds: listCpu } = await withCpu(chainProcesses, listOnce);
+    const cpuPerListMs: Record<string, number> = {};
+    for (const { name, role } of chainProcesses) cpuPerListMs[role] = (cpuPerListMs[role] ?? 0) + ((listCpu[name] ?? 0) * 1e3) / LIST_RUNS;
     if (process.env.BENCH_STRACE === '1') {
+      const { syscalls: listSyscalls } = await withSyscalls(chainProcesses, listOnce);
+      for (const [name, counts] of Object.entries(listSyscalls)) {
+        console.log(`syscalls per LIST, ${name}: ${Object.entries(counts).filter(([, n]) => n >= LIST_RUNS).map(([k, n]) => `${k} ${(n / LIST_RUNS).toFixed(0)}`).join(', ')}`);
+      }
       const { syscalls } = await withSyscalls(chainProcesses, () => smallGets(chainPath, small, 1, CPU_REQUESTS));
       for (const [name, counts] of Object.entries(syscalls)) {
         console.log(`syscalls per request, ${name}: ${Object.entries(counts).filter(([, n]) => n >= CPU_REQUESTS / 10).map(([k, n]) => `${k} ${(n / CPU_REQUESTS).toFixed(2)}`).join(', ')}`);
@@ -254,10 +267,11 @@ async function main(): Promise<void> {
       `proxy ready < 1 s: ${readyMs < 1000 ? 'met' : 'missed'} (${f(readyMs, 0)} ms)`,
       `ahead of kubectl proxy on added latency (p50, 1 client): ${cc.getP50_1! <= kp.getP50_1! ? 'yes' : 'no'} (+${f(cc.getP50_1! - d.getP50_1!)} vs +${f(kp.getP50_1! - d.getP50_1!)} ms)`,
     ];
-    const cpuLine = `CPU per request through the chain, ${CPU_REQUESTS} sequential small GETs: ${Object.entries(cpuPerRequestUs).map(([k, v]) => `${k} ${v} µs`).join(', ')}`;
+    const cpuLine = `CPU per request through the chain, ${CPU_REQUESTS} sequential small GETs: ${Object.entries(cpuPerRequestUs).map(([k, v]) => `${k} ${v} µs`).join(', ')}\n` +
+      `CPU per LIST through the chain (${LIST_RUNS} LISTs): ${Object.entries(cpuPerListMs).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`;
     console.log(`\n${table}\n\n${cpuLine}\n\n${verdicts.map((v) => `- ${v}`).join('\n')}\n\nRelay RSS per idle agent at 1,000 agents: make bench-tunnel (same relay code).`);
     mkdirSync(repoPath('bench/results'), { recursive: true });
-    writeFileSync(repoPath('bench/results/e2e.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results, cpuPerRequestUs, proxyReadyMs: readyMs, verdicts }, null, 2));
+    writeFileSync(repoPath('bench/results/e2e.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results, cpuPerRequestUs, cpuPerListMs, proxyReadyMs: readyMs, verdicts }, null, 2));
     console.log(`wrote ${repoPath('bench/results/e2e.json')}`);
   } finally {
     for (const p of paths) p.close();
