@@ -30,6 +30,18 @@ describe('common/logger', () => {
     expect(text).to.contain(REDACTED);
   });
 
+  it('keeps the line when a field cannot be serialised (a cycle) and writes bigints as strings', () => {
+    const { logger, lines } = captureLogger();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    logger.info('with a cycle', { cyclic });
+    logger.info('with a bigint', { bytes: 12345678901234567890n });
+    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(first).to.include({ level: 'info', message: 'with a cycle', component: 'test' });
+    expect(first?.logError).to.match(/^fields not serialisable: /);
+    expect(second).to.include({ message: 'with a bigint', bytes: '12345678901234567890' });
+  });
+
   it('redacts nested objects without changing the input', () => {
     const input = { a: { clientSecret: 'x' }, b: 1 };
     expect(redactSecrets(input)).to.deep.equal({ a: { clientSecret: REDACTED }, b: 1 });
