@@ -43,7 +43,10 @@ export interface GraphGroupsConfig {
   authority: string;
   clientId: string;
   credential: GraphClientCredential;
-  /** Extra CA for the authority and Graph (private endpoints); Node's roots otherwise. */
+  /** PEM trusted for the authority and Graph in addition to Node's default roots (private endpoints; --graph-ca-file). */
   ca?: string | Buffer;
+  /** PEM trusted for the authority only, also in addition to the default roots: the issuer's CA (--oidc-ca-file) when
+   *  the authority is on the issuer's host. Never used for Graph itself. */
+  authorityCa?: string | Buffer;
   cacheTtlMs?: number;
 }

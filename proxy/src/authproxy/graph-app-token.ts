@@ -1,15 +1,17 @@
 // The proxy's own app-only token for Microsoft Graph, from @azure/msal-node (client secret or certificate),
 // cached and renewed by msal. Entra authorities use msal as-is; any other OpenID Provider (tests, sovereign or
-// on-premises setups) needs msal's OIDC protocol mode with its discovery document handed over, since msal would
-// otherwise look for Entra's instance-discovery endpoints.
-import { isEntraAuthority } from '../common/entra-authority.js';
-import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
-import { ConfidentialClientApplication, ProtocolMode } from '@azure/msal-node';
+// on-premises setups) needs msal's OIDC protocol mode with its discovery document handed over (useMsalAuthority,
+// shared with the client's login).
+import { ConfidentialClientApplication } from '@azure/msal-node';
 import type { Configuration } from '@azure/msal-node';
+import { defaultRootsPlus } from '../common/ca-trust.js';
+import type { MsalClientCertificate } from '../common/client-certificate.js';
+import { useMsalAuthority } from '../common/msal-authority.js';
 import type { FetchLike } from './https-fetch.js';
 import { createMsalNetworkClient } from './msal-network-client.js';
 
-export type GraphClientCredential = { kind: 'secret'; secret: string } | { kind: 'certificate'; certificatePem: string; privateKeyPem: string };
+/** A certificate is checked when it is read (msalClientCertificate), so a wrong file stops the proxy at startup. */
+export type GraphClientCredential = { kind: 'secret'; secret: string } | { kind: 'certificate'; certificate: MsalClientCertificate };
 
 export interface GraphAppTokenOptions {
   /** e.g. https://login.microsoftonline.com/<tenant> (or any OIDC issuer URL). */
@@ -20,28 +22,10 @@ export interface GraphAppTokenOptions {
   graphURL: string;
   /** The resource the token is for, when not the URL Graph is reached at (a private endpoint, a test stand-in). */
   graphResource?: string;
-  /** Extra CA for the authority (private issuers); Node's roots otherwise. */
+  /** PEM trusted for the authority in addition to Node's default roots (private issuers); the defaults alone otherwise. */
   ca?: string | Buffer;
+  /** Reaches the authority's discovery document (non-Entra authorities); should trust what `ca` adds. */
   fetch: FetchLike;
-}
-
-function certificateCredential(credential: Extract<GraphClientCredential, { kind: 'certificate' }>): NonNullable<Configuration['auth']['clientCertificate']> {
-  const certificate = new X509Certificate(credential.certificatePem);
-  // msal wants PKCS#8 PEM; accept PKCS#1/SEC1 files too.
-  const privateKey = createPrivateKey(credential.privateKeyPem).export({ type: 'pkcs8', format: 'pem' }).toString();
-  return {
-    thumbprintSha256: createHash('sha256').update(certificate.raw).digest('hex'),
-    privateKey,
-    // x5c lets Entra accept a rotated certificate by subject name and issuer (SNI), not only a pinned thumbprint.
-    x5c: credential.certificatePem,
-  };
-}
-
-async function discoveryDocument(authority: string, fetch: FetchLike): Promise<string> {
-  const url = `${authority.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  const response = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-  if (response.status !== 200) throw new Error(`authority discovery ${url} answered HTTP ${response.status}`);
-  return response.text();
 }
 
 /** Returns a function giving a valid Graph access token (msal caches it and renews it before expiry). */
@@ -51,14 +35,10 @@ export function createGraphAppToken(options: GraphAppTokenOptions): (signal?: Ab
   const build = async (): Promise<ConfidentialClientApplication> => {
     const auth: Configuration['auth'] = { clientId: options.clientId, authority: options.authority };
     if (options.credential.kind === 'secret') auth.clientSecret = options.credential.secret;
-    else auth.clientCertificate = certificateCredential(options.credential);
+    else auth.clientCertificate = options.credential.certificate;
     const configuration: Configuration = { auth, system: {} };
-    if (!isEntraAuthority(options.authority)) {
-      auth.knownAuthorities = [new URL(options.authority).host];
-      auth.authorityMetadata = await discoveryDocument(options.authority, options.fetch);
-      configuration.system = { protocolMode: ProtocolMode.OIDC };
-    }
-    if (options.ca) configuration.system = { ...configuration.system, networkClient: createMsalNetworkClient(options.ca) };
+    await useMsalAuthority(configuration, options.fetch, '--graph-authority');
+    if (options.ca) configuration.system = { ...configuration.system, networkClient: createMsalNetworkClient(defaultRootsPlus(options.ca).join('\n')) };
     return new ConfidentialClientApplication(configuration);
   };
   return async () => {

@@ -1,7 +1,8 @@
 // A minimal fetch over node:https that trusts a given CA. Global fetch can only be taught a private CA through
 // an undici dispatcher (not a dependency here) or NODE_EXTRA_CA_CERTS (process-wide); issuers with a private CA
 // and the tests' self-signed issuer need it per issuer.
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 
 /** The subset of fetch the verifier (plain GETs) and the Graph group resolver (a JSON POST) use. */
 export type FetchLike = (
@@ -10,7 +11,8 @@ export type FetchLike = (
 ) => Promise<Response>;
 
 export interface HttpsFetchOptions {
-  /** PEM bundle to trust instead of Node's default roots. */
+  /** Exactly the PEM bundle trusted: Node's `ca` replaces its default roots, so a CA-file flag passes
+   *  defaultRootsPlus(file) (common/ca-trust.ts) to add to them. */
   ca: string | Buffer | Array<string | Buffer>;
   /** Larger bodies are refused: a discovery document or JWKS is a few KiB, a hostile endpoint could stream forever. */
   maxBodyBytes?: number;
@@ -18,8 +20,18 @@ export interface HttpsFetchOptions {
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * A keep-alive agent of its own that trusts exactly `ca`, its TLS context built once: with Node's default roots in
+ * the bundle (defaultRootsPlus) building one costs ~20 ms of CPU, too much to repeat per connection, and a private
+ * agent never hands a socket verified under one trust set to a caller with another.
+ */
+export function trustingAgent(ca: HttpsFetchOptions['ca']): Agent {
+  return new Agent({ keepAlive: true, secureContext: createSecureContext({ ca }) });
+}
+
 export function createHttpsFetch(options: HttpsFetchOptions): FetchLike {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const agent = trustingAgent(options.ca);
   return (url, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       const target = new URL(url);
@@ -32,7 +44,7 @@ export function createHttpsFetch(options: HttpsFetchOptions): FetchLike {
         headers[name] = value;
       });
       // Redirects are never followed (jose asks for 'manual'); the caller sees the 3xx and treats it as a failure.
-      const req = request(target, { method: init.method ?? 'GET', headers, ca: options.ca, signal: init.signal }, (res) => {
+      const req = request(target, { method: init.method ?? 'GET', headers, agent, signal: init.signal }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

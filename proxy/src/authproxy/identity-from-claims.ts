@@ -2,7 +2,7 @@
 // the signature, issuer, audience and lifetime checks, so every claim read here is the issuer's word.
 import type { JWTPayload } from 'jose';
 import type { GroupOverage, KubernetesIdentity, PrincipalType } from './identity.js';
-import { hasControlCharacter } from './control-characters.js';
+import { isUsableIdentityValue } from './control-characters.js';
 import type { ResolvedOidcConfig } from './oidc-config.js';
 import { quoteUntrusted, TokenRejected } from './token-rejected.js';
 
@@ -13,10 +13,6 @@ export interface MappedClaims {
 }
 
 const RESERVED_PREFIX = 'system:';
-
-function usableString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 1024 && !hasControlCharacter(value);
-}
 
 /** Entra app-only tokens say `idtyp: app` (optional claim) and never carry delegated scopes (`scp`). */
 export function principalTypeOf(claims: JWTPayload): PrincipalType {
@@ -31,12 +27,12 @@ function groupsOverageOf(claims: JWTPayload, groupsClaim: string, principalType:
   if (sourceName === undefined && claims.hasgroups !== true) return undefined;
   const sources = claims._claim_sources as Record<string, { endpoint?: unknown } | undefined> | undefined;
   const endpoint = typeof sourceName === 'string' && typeof sources === 'object' && sources !== null ? sources[sourceName]?.endpoint : undefined;
-  if (!usableString(claims.oid)) throw new TokenRejected('missing_claim', 'token signals group overage but has no usable "oid" claim to resolve groups for');
+  if (!isUsableIdentityValue(claims.oid)) throw new TokenRejected('missing_claim', 'token signals group overage but has no usable "oid" claim to resolve groups for');
   return {
     objectId: claims.oid,
-    ...(usableString(claims.tid) ? { tenantId: claims.tid } : {}),
+    ...(isUsableIdentityValue(claims.tid) ? { tenantId: claims.tid } : {}),
     principalType,
-    ...(usableString(endpoint) ? { claimSourceEndpoint: endpoint } : {}),
+    ...(isUsableIdentityValue(endpoint) ? { claimSourceEndpoint: endpoint } : {}),
   };
 }
 
@@ -44,7 +40,7 @@ function stringList(claims: JWTPayload, claim: string): string[] {
   const value = claims[claim];
   if (value === undefined) return [];
   const list: unknown[] = Array.isArray(value) ? value : [value];
-  if (!list.every(usableString)) throw new TokenRejected('missing_claim', `token claim ${quoteUntrusted(claim)} must be a string or a list of strings`);
+  if (!list.every(isUsableIdentityValue)) throw new TokenRejected('missing_claim', `token claim ${quoteUntrusted(claim)} must be a string or a list of strings`);
   return [...new Set(list)];
 }
 
@@ -64,7 +60,7 @@ export function prefixGroups(groups: string[], config: Pick<ResolvedOidcConfig, 
 
 export function identityFromClaims(claims: JWTPayload, config: ResolvedOidcConfig): MappedClaims {
   const rawUsername = claims[config.usernameClaim];
-  if (!usableString(rawUsername)) {
+  if (!isUsableIdentityValue(rawUsername)) {
     throw new TokenRejected('missing_claim', `token has no usable ${quoteUntrusted(config.usernameClaim)} claim for the username`);
   }
   const username = `${config.usernamePrefix}${rawUsername}`;
@@ -83,7 +79,7 @@ export function identityFromClaims(claims: JWTPayload, config: ResolvedOidcConfi
   const identity: KubernetesIdentity = { username, groups, extra };
   if (config.uidClaim !== undefined) {
     const uid = claims[config.uidClaim];
-    if (!usableString(uid)) throw new TokenRejected('missing_claim', `token has no usable ${quoteUntrusted(config.uidClaim)} claim for the uid`);
+    if (!isUsableIdentityValue(uid)) throw new TokenRejected('missing_claim', `token has no usable ${quoteUntrusted(config.uidClaim)} claim for the uid`);
     identity.uid = uid;
   }
   return { identity, principalType, ...(groupsOverage ? { groupsOverage } : {}) };

@@ -1,5 +1,5 @@
-// Who the validated caller is, in the terms Kubernetes impersonation uses, and the seam through which a later
-// Microsoft Graph resolver fills in groups the token could not carry.
+// Who the validated caller is, in the terms Kubernetes impersonation uses, and the seam (GroupResolver) through
+// which the Microsoft Graph resolver (graph-group-resolver.ts) fills in groups the token could not carry.
 
 export interface KubernetesIdentity {
   username: string;

@@ -1,6 +1,9 @@
 // The only rights the proxy's service account needs: `impersonate` on users, groups, service accounts, uids and
 // the extra keys it sets. Impersonation is fail-open by nature (whatever the proxy forwards runs as the
-// impersonated caller), so the account holds nothing else — not even read access. The operator applies these.
+// impersonated caller), so the account holds nothing else — not even read access. The Helm chart ships this
+// ClusterRole (templates/shared-clusterroles.yaml, compared by a unit test) and the operator binds it to each
+// ClusterConnect's kube-aad-proxy service account with its own ClusterRoleBinding (operator/src/desired/auth-proxy.ts);
+// impersonatorClusterRoleBinding() is that binding's shape for tests and benchmarks that run the proxy without it.
 import type { V1ClusterRole, V1ClusterRoleBinding } from '@kubernetes/client-node';
 
 export const DEFAULT_IMPERSONATOR_ROLE = 'clusterconnect-kube-aad-proxy-impersonator';

@@ -1,14 +1,17 @@
 // msal-node's HTTP client trusts only Node's roots plus NODE_EXTRA_CA_CERTS (read at process start). An authority
 // with a private CA — the tests' OpenID Provider, an on-premises issuer — gets this client instead: msal's own
-// documented `system.networkClient` seam, over node:https with the given CA.
+// documented `system.networkClient` seam, over node:https with exactly the given CA (callers pass defaultRootsPlus
+// of their CA file, so the default roots stay trusted).
+import type { Agent } from 'node:https';
 import { request } from 'node:https';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { trustingAgent } from './https-fetch.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-function send<T>(method: 'GET' | 'POST', url: string, ca: string | Buffer, options: NetworkRequestOptions | undefined, timeoutMs: number): Promise<NetworkResponse<T>> {
+function send<T>(method: 'GET' | 'POST', url: string, agent: Agent, options: NetworkRequestOptions | undefined, timeoutMs: number): Promise<NetworkResponse<T>> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca, headers: options?.headers ?? {}, timeout: timeoutMs }, (res) => {
+    const req = request(url, { method, agent, headers: options?.headers ?? {}, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -37,8 +40,9 @@ function send<T>(method: 'GET' | 'POST', url: string, ca: string | Buffer, optio
 }
 
 export function createMsalNetworkClient(ca: string | Buffer, timeoutMs = 10_000): INetworkModule {
+  const agent = trustingAgent(ca);
   return {
-    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, ca, options, timeout ?? timeoutMs),
-    sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, ca, options, timeoutMs),
+    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, agent, options, timeout ?? timeoutMs),
+    sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, agent, options, timeoutMs),
   };
 }

@@ -10,7 +10,7 @@ import { createAuthenticator } from './authenticate.js';
 import type { AuthProxyConfig } from './config.js';
 import { createGraphAppToken } from './graph-app-token.js';
 import { createGraphGroupResolver } from './graph-group-resolver.js';
-import { createHttpsFetch } from './https-fetch.js';
+import { graphHttp } from './graph-http.js';
 import { createHttpsServer } from './https-server.js';
 import type { GroupResolver } from './identity.js';
 import { createAuthProxyMetrics } from './metrics.js';
@@ -40,11 +40,19 @@ function graphResolver(config: AuthProxyConfig, metrics: AuthProxyMetrics): Grou
   if (config.groupResolver) return config.groupResolver;
   const graph = config.graph;
   if (!graph) return undefined;
-  const fetch = graph.ca ? createHttpsFetch({ ca: graph.ca }) : (url: string, init?: Parameters<typeof globalThis.fetch>[1]) => globalThis.fetch(url, init);
+  const http = graphHttp(graph);
   return createGraphGroupResolver({
     graphURL: graph.graphURL,
-    fetch,
-    accessToken: createGraphAppToken({ authority: graph.authority, clientId: graph.clientId, credential: graph.credential, graphURL: graph.graphURL, graphResource: graph.graphResource, ca: graph.ca, fetch }),
+    fetch: http.graphFetch,
+    accessToken: createGraphAppToken({
+      authority: graph.authority,
+      clientId: graph.clientId,
+      credential: graph.credential,
+      graphURL: graph.graphURL,
+      graphResource: graph.graphResource,
+      ca: http.authorityCa,
+      fetch: http.authorityFetch,
+    }),
     cacheTtlMs: graph.cacheTtlMs,
     onLookup: (result) => metrics.groupResolution(result),
   });

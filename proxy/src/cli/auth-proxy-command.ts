@@ -1,6 +1,7 @@
 // `clusterconnect auth-proxy`: kube-aad-proxy, the in-cluster HTTPS endpoint that authenticates Entra ID / OIDC
 // callers and calls the apiserver impersonating them. Flags are checked before anything starts; a bad one stops
 // with one line naming the fix.
+import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { FlagFileError, readFlagFile as readFile } from '../common/flag-file.js';
@@ -8,7 +9,8 @@ import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import type { AuthProxyConfig, GraphGroupsConfig } from '../authproxy/config.js';
 import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
-import { createHttpsFetch } from '../authproxy/https-fetch.js';
+import { fetchTrusting } from '../authproxy/graph-http.js';
+import { msalClientCertificate } from '../common/client-certificate.js';
 import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
 import { portArgument } from './flag-helpers.js';
 
@@ -62,6 +64,21 @@ function readFlagFile(flag: string, path: string): string {
   }
 }
 
+/** A CA bundle flag's file: at least one PEM certificate, every one parseable, or a FlagError now. */
+function readCaBundle(flag: string, path: string): string {
+  const pem = readFlagFile(flag, path);
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new FlagError(`${flag} ${path} holds no PEM certificate; give the CA bundle (BEGIN CERTIFICATE blocks)`);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      throw new FlagError(`${flag} ${path} holds a certificate that cannot be parsed; give the CA bundle in PEM`, { cause: error });
+    }
+  }
+  return pem;
+}
+
 function httpsUrl(flag: string, value: string): string {
   let url: URL;
   try {
@@ -84,12 +101,12 @@ function graphCredential(flags: AuthProxyFlags): GraphClientCredential {
   }
   if (flags.graphClientCertificateFile) {
     const pem = readFlagFile('--graph-client-certificate-file', flags.graphClientCertificateFile);
-    const certificatePem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-    const privateKeyPem = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0];
-    if (!certificatePem || !privateKeyPem) {
-      throw new FlagError(`--graph-client-certificate-file ${flags.graphClientCertificateFile} must hold the PEM certificate and its private key`);
+    try {
+      // Checked now (parseable, unencrypted, key matching the certificate), not at the first overage request.
+      return { kind: 'certificate', certificate: msalClientCertificate(pem, '--graph-client-certificate-file', flags.graphClientCertificateFile) };
+    } catch (error) {
+      throw new FlagError((error as Error).message, { cause: error });
     }
-    return { kind: 'certificate', certificatePem, privateKeyPem };
   }
   throw new FlagError('--graph-client-id needs --graph-client-secret-file or --graph-client-certificate-file');
 }
@@ -103,6 +120,7 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
     throw new FlagError('nothing could authenticate: give --oidc-issuer-url, or drop --no-service-account-tokens');
   }
   const oidc: OidcVerifierConfig[] = [];
+  let oidcCa: string | undefined;
   if (flags.oidcIssuerUrl) {
     if (!flags.oidcAudience?.length) {
       throw new FlagError('--oidc-audience is required with --oidc-issuer-url (for Entra, the server application id or its api:// URI)');
@@ -116,7 +134,10 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
       groupsPrefix: flags.oidcGroupsPrefix,
       allowedTenants: flags.oidcAllowedTenants ?? [],
     };
-    if (flags.oidcCaFile) config.fetch = createHttpsFetch({ ca: readFlagFile('--oidc-ca-file', flags.oidcCaFile) });
+    if (flags.oidcCaFile) {
+      oidcCa = readCaBundle('--oidc-ca-file', flags.oidcCaFile);
+      config.fetch = fetchTrusting(oidcCa);
+    }
     oidc.push(config);
   } else if (flags.oidcAudience || flags.oidcAllowedTenants || flags.oidcCaFile) {
     throw new FlagError('--oidc-audience, --oidc-allowed-tenants and --oidc-ca-file need --oidc-issuer-url');
@@ -133,8 +154,10 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
       credential: graphCredential(flags),
       cacheTtlMs: flags.graphCacheTtl * 1000,
     };
-    const ca = flags.graphCaFile ?? flags.oidcCaFile;
-    if (ca) graph.ca = readFlagFile(flags.graphCaFile ? '--graph-ca-file' : '--oidc-ca-file', ca);
+    if (flags.graphCaFile) graph.ca = readCaBundle('--graph-ca-file', flags.graphCaFile);
+    // The issuer's CA vouches for the issuer's host, whatever the proxy fetches there: the Graph token authority
+    // (by default the issuer itself) included, Graph never (a private issuer next to the public Graph must work).
+    if (oidcCa && new URL(authority).origin === new URL(flags.oidcIssuerUrl).origin) graph.authorityCa = oidcCa;
   } else if (flags.graphClientSecretFile || flags.graphClientCertificateFile || flags.graphAuthority || flags.graphCaFile) {
     throw new FlagError('the --graph-* credentials need --graph-client-id (the app registration the proxy calls Graph as)');
   }
@@ -176,7 +199,11 @@ export function registerAuthProxyCommand(program: Command): void {
     .option('--oidc-groups-claim <claim>', 'claim holding the groups', 'groups')
     .option('--oidc-groups-prefix <prefix>', 'prefix added to group names', '')
     .option('--oidc-allowed-tenants <tids>', 'Entra tenant ids ("tid") accepted, comma-separated (default: any the issuer signs for)', list)
-    .option('--oidc-ca-file <path>', 'PEM CA bundle trusted for the issuer instead of the system roots (for a private issuer)')
+    .option(
+      '--oidc-ca-file <path>',
+      "PEM CA bundle of a private issuer, added to the system roots (Node's, plus NODE_EXTRA_CA_CERTS), never replacing them; " +
+        "trusted for the issuer's host only: the issuer, and the Graph token authority when on that host (the default), never Graph",
+    )
     .option('--service-account-tokens', 'pass other bearer tokens (service-account tokens) through to the apiserver', true)
     .option('--no-service-account-tokens', 'refuse bearer tokens that are not from the OIDC issuer')
     .option('--graph-url <url>', 'Microsoft Graph, for group overage (tokens with more than 200 groups)', 'https://graph.microsoft.com')
@@ -184,7 +211,11 @@ export function registerAuthProxyCommand(program: Command): void {
     .option('--graph-client-id <id>', "the proxy's app registration for Graph (app permissions User.Read.All and Application.Read.All, or Directory.Read.All)")
     .option('--graph-client-secret-file <path>', "file holding that app's client secret")
     .option('--graph-client-certificate-file <path>', "PEM file holding that app's certificate and private key")
-    .option('--graph-ca-file <path>', 'PEM CA bundle trusted for the authority and Graph instead of the system roots (default: --oidc-ca-file, else the system roots)')
+    .option(
+      '--graph-ca-file <path>',
+      'PEM CA bundle for --graph-authority and --graph-url (private endpoints, a TLS-inspecting egress proxy), added to the ' +
+        'system roots, never replacing them; Graph does not inherit --oidc-ca-file',
+    )
     .option('--graph-cache-ttl <seconds>', 'how long resolved groups are cached per principal', seconds, 300)
     .addOption(new Option('--drain-seconds <seconds>', 'on SIGTERM, how long in-flight requests may finish').argParser(seconds).default(10))
     .action(async (flags: AuthProxyFlags) => {

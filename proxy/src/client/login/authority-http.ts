@@ -1,11 +1,11 @@
 // HTTP to the authority: Node's roots, plus the --authority-ca-file bundle for private issuers (and the tests'
 // self-signed one). msal gets it through its documented networkClient seam, openid-client through customFetch.
 import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
 import type { INetworkModule } from '@azure/msal-node';
 import { createHttpsFetch } from '../../authproxy/https-fetch.js';
 import type { FetchLike } from '../../authproxy/https-fetch.js';
 import { createMsalNetworkClient } from '../../authproxy/msal-network-client.js';
+import { defaultRootsPlus } from '../../common/ca-trust.js';
 import type { LoginTarget } from './login-target.js';
 
 export interface AuthorityHttp {
@@ -22,21 +22,8 @@ export async function authorityHttp(target: LoginTarget): Promise<AuthorityHttp>
   } catch (error) {
     throw new Error(`--authority-ca-file ${target.caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-  const ca = [...rootCertificates, extra];
+  const ca = defaultRootsPlus(extra);
   return { fetch: createHttpsFetch({ ca }), msalNetworkClient: createMsalNetworkClient(ca.join('\n')) };
-}
-
-/** The issuer's discovery document as text (msal takes it as a string). */
-export async function fetchDiscoveryDocument(authority: string, fetchLike: FetchLike): Promise<string> {
-  const url = `${authority}/.well-known/openid-configuration`;
-  let response: Response;
-  try {
-    response = await fetchLike(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-  } catch (error) {
-    throw new Error(`cannot reach ${authority}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-  if (response.status !== 200) throw new Error(`${url} answered HTTP ${response.status}; is --authority the issuer URL?`);
-  return response.text();
 }
 
 type OpenIdFetchInit = { body?: unknown; headers: Record<string, string>; method: string; redirect?: string; signal?: AbortSignal };

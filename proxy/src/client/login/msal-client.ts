@@ -1,12 +1,12 @@
 // @azure/msal-node applications for a login target. msal keeps its own cache format; we hold its serialized form
 // inside our versioned envelope (a cache plugin bridges the two), so an msal upgrade that changes its format
 // breaks at most a re-login, never our file.
-import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ConfidentialClientApplication, LogLevel, ProtocolMode, PublicClientApplication } from '@azure/msal-node';
+import { ConfidentialClientApplication, LogLevel, PublicClientApplication } from '@azure/msal-node';
 import type { Configuration, ICachePlugin } from '@azure/msal-node';
-import { isEntraAuthority } from '../../common/entra-authority.js';
-import { authorityHttp, fetchDiscoveryDocument } from './authority-http.js';
+import { msalClientCertificate } from '../../common/client-certificate.js';
+import { useMsalAuthority } from '../../common/msal-authority.js';
+import { authorityHttp } from './authority-http.js';
 import type { LoginTarget } from './login-target.js';
 import type { LoginMethod } from './token-cache.js';
 
@@ -47,13 +47,7 @@ export async function msalConfiguration(target: LoginTarget, cache: MsalCacheHol
     // msal logs PII only when asked; errors-only keeps its chatter off the terminal.
     system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
   };
-  let authorityMetadata: string | undefined;
-  if (!isEntraAuthority(target.authority)) {
-    authorityMetadata = knownMetadata ?? (await fetchDiscoveryDocument(target.authority, http.fetch));
-    auth.knownAuthorities = [new URL(target.authority).host];
-    auth.authorityMetadata = authorityMetadata;
-    configuration.system = { ...configuration.system, protocolMode: ProtocolMode.OIDC };
-  }
+  const authorityMetadata = await useMsalAuthority(configuration, http.fetch, '--authority', knownMetadata);
   if (http.msalNetworkClient) configuration.system = { ...configuration.system, networkClient: http.msalNetworkClient };
   return { configuration, ...(authorityMetadata ? { authorityMetadata } : {}) };
 }
@@ -64,24 +58,6 @@ async function readCredentialFile(path: string, flag: string): Promise<string> {
   } catch (error) {
     throw new Error(`${flag} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
-}
-
-/** A PEM file holding the certificate and its private key (as `az login --service-principal --certificate` takes). */
-export function certificateCredential(pem: string, path: string): NonNullable<Configuration['auth']['clientCertificate']> {
-  const certificatePem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-  const keyPem = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(pem)?.[0];
-  if (!certificatePem || !keyPem) throw new Error(`--certificate-file ${path} must hold a PEM certificate and its private key`);
-  let certificate: X509Certificate;
-  let privateKey: string;
-  try {
-    certificate = new X509Certificate(certificatePem);
-    // msal wants PKCS#8; accept PKCS#1/SEC1 files too.
-    privateKey = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem' }).toString();
-  } catch (error) {
-    throw new Error(`--certificate-file ${path} is not usable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-  if (!certificate.checkPrivateKey(createPrivateKey(privateKey))) throw new Error(`--certificate-file ${path}: the private key does not match the certificate`);
-  return { thumbprintSha256: createHash('sha256').update(certificate.raw).digest('hex'), privateKey, x5c: certificatePem };
 }
 
 /** A confidential client for a service principal or a federated workload identity. */
@@ -96,7 +72,7 @@ export async function confidentialClient(target: LoginTarget, method: Exclude<Lo
       break;
     }
     case 'certificate':
-      auth.clientCertificate = certificateCredential(await readCredentialFile(method.certificateFile, '--certificate-file'), method.certificateFile);
+      auth.clientCertificate = msalClientCertificate(await readCredentialFile(method.certificateFile, '--certificate-file'), '--certificate-file', method.certificateFile);
       break;
     case 'federated-token':
       // Read on every acquisition: the CI runner or kubelet rotates the file, and an assertion is short-lived.
