@@ -78,7 +78,7 @@ function registerServe(relay: Command): void {
     .addOption(new Option('--client-auth <mode>', 'how clients authenticate; "none" is for the local demo only').choices(['token', 'none']).default('token'))
     .option('--oidc-issuer-url <url>', 'also accept client OIDC access tokens from this issuer (repeatable)', collect)
     .option('--oidc-audience <aud>', "audience client OIDC tokens must carry: the relay's own, never the cluster's")
-    .option('--oidc-ca-file <file>', 'CA bundle for an OIDC issuer with a private CA')
+    .option('--oidc-ca-file <file>', 'CA bundle for an OIDC issuer with a private CA, trusted in addition to the default roots for that issuer\'s discovery and keys')
     .option('--oidc-username-claim <claim>', 'claim naming the client in logs', 'sub')
     .option('--ops-host <host>', 'address of the ops port (/healthz, /readyz, /metrics)', '0.0.0.0')
     .option('--ops-port <port>', 'ops port', '8081')

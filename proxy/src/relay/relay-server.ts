@@ -11,6 +11,7 @@ import type { Logger } from '../common/logger.js';
 import { createRegistry, startOpsServer } from '../common/ops-server.js';
 import type { OpsServer } from '../common/ops-server.js';
 import { createHttpsFetch } from '../authproxy/https-fetch.js';
+import { defaultRootsPlus } from '../common/ca-trust.js';
 import { createOidcVerifier } from '../authproxy/oidc-verifier.js';
 import { TUNNEL_SUBPROTOCOL } from '../tunnel/frame.js';
 import { tunnelWebSocketOptions } from '../tunnel/ws-transport.js';
@@ -52,7 +53,7 @@ function oidcVerifiers(config: RelayConfig) {
       usernameClaim: issuer.usernameClaim ?? 'sub',
       extraClaims: {},
       algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
-      ...(issuer.caPem ? { fetch: createHttpsFetch({ ca: issuer.caPem }) } : {}),
+      ...(issuer.caPem ? { fetch: createHttpsFetch({ ca: defaultRootsPlus(issuer.caPem) }) } : {}),
     }),
   );
 }
