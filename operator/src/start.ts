@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { createLogger, type Logger } from '../../proxy/src/common/logger.js';
 import { createRegistry, startOpsServer, type OpsServer } from '../../proxy/src/common/ops-server.js';
 import { EventRecorder } from './controller/events.js';
-import { startWatches, type Watches } from './controller/informers.js';
+import { createWatches, type Watches } from './controller/informers.js';
 import { apiErrorMessage, loadKubeConfig, makeClients } from './controller/kube.js';
 import { LeaderElector } from './controller/leader-election.js';
 import { Reconciler } from './controller/reconciler.js';
@@ -38,13 +38,15 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const duration = new Histogram({ name: 'clusterconnect_operator_reconcile_seconds', help: 'Reconcile duration', registers: [registry], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10] });
   const leaderGauge = new Gauge({ name: 'clusterconnect_operator_leader', help: '1 while this replica leads', registers: [registry] });
 
-  const reconciler = new Reconciler(clients, { image: config.image, imagePullPolicy: config.imagePullPolicy }, new EventRecorder(clients, logger, identity), logger);
   let queue: WorkQueue | undefined;
   let watches: Watches | undefined;
   const depth = new Gauge({ name: 'clusterconnect_operator_queue_depth', help: 'Keys queued or in progress', registers: [registry], collect() { this.set(queue?.depth ?? 0); } });
   void depth;
 
   const startControllers = async () => {
+    const w = createWatches(clients, (key) => queue?.add(key), logger);
+    watches = w;
+    const reconciler = new Reconciler(clients, w.cache, { image: config.image, imagePullPolicy: config.imagePullPolicy }, new EventRecorder(clients, logger, identity), logger);
     queue = new WorkQueue(async (key) => {
       const end = duration.startTimer();
       try {
@@ -61,8 +63,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
       concurrency: config.concurrency,
       onError: (key, error, retryInMs) => logger.warn('reconcile failed; retrying', { clusterconnect: key, error: apiErrorMessage(error), retryInMs }),
     });
-    const q = queue;
-    watches = await startWatches(clients, (key) => q.add(key), logger);
+    await w.start();
     logger.info('watching ClusterConnects and their children');
   };
 

@@ -25,11 +25,24 @@ export function childLabels(owner: { name: string; namespace: string }, componen
   };
 }
 
+/** The labels every child of one ClusterConnect (optionally of one component) carries. */
+export function ownerLabels(owner: { name: string; namespace: string }, component?: Component): Record<string, string> {
+  return {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_OWNER_NAMESPACE]: owner.namespace,
+    [LABEL_OWNER_NAME]: owner.name,
+    ...(component ? { [LABEL_COMPONENT]: component } : {}),
+  };
+}
+
 /** Label selector of every child of one ClusterConnect (optionally of one component). */
 export function ownerSelector(owner: { name: string; namespace: string }, component?: Component): string {
-  const parts = [`${LABEL_MANAGED_BY}=${MANAGED_BY}`, `${LABEL_OWNER_NAMESPACE}=${owner.namespace}`, `${LABEL_OWNER_NAME}=${owner.name}`];
-  if (component) parts.push(`${LABEL_COMPONENT}=${component}`);
-  return parts.join(',');
+  return Object.entries(ownerLabels(owner, component)).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/** Whether `labels` carry every one of `wanted` (an equality label selector, evaluated locally on cached objects). */
+export function hasLabels(labels: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([k, v]) => labels?.[k] === v);
 }
 
 /** The ClusterConnect a labelled child belongs to, as a queue key, if it is ours. */

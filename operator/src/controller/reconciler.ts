@@ -1,9 +1,9 @@
-// One reconcile of one ClusterConnect: level-triggered and idempotent. It reads the world, applies the desired
-// children with server-side apply, prunes the optional children the spec no longer asks for (access bindings, the
-// relay and OIDC CA ConfigMaps), and writes the status.
-import type { KubernetesObject, V1Lease, V1Secret } from '@kubernetes/client-node';
+// One reconcile of one ClusterConnect: level-triggered and idempotent. It reads the world (from the watches' cache,
+// see cache.ts), applies the desired children with server-side apply, prunes the optional children the spec no
+// longer asks for (access bindings, the relay and OIDC CA ConfigMaps), and writes the status.
+import type { KubernetesObject, V1ClusterRoleBinding, V1ConfigMap, V1Deployment, V1RoleBinding, V1Secret } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, parseKey, type ClusterConnect } from '../api/clusterconnect.js';
-import { FINALIZER, LABEL_ACCESS_BINDING, ownerSelector } from '../api/labels.js';
+import { FINALIZER, LABEL_ACCESS_BINDING, ownerLabels, ownerSelector } from '../api/labels.js';
 import { accessBindingObjects, type AccessObject } from '../desired/access.js';
 import { agentDeployment, agentHeartbeatRoleBinding, agentServiceAccount, relayCaConfigMap } from '../desired/agent.js';
 import { authProxyDeployment, authProxyService, authProxyServiceAccount, impersonatorBinding, oidcCaConfigMap } from '../desired/auth-proxy.js';
@@ -13,10 +13,12 @@ import { childNames } from '../desired/names.js';
 import { planPki, type PkiPlan } from '../pki/plan.js';
 import type { Logger } from '../../../proxy/src/common/logger.js';
 import { applyFinalizer, applyObject, applyStatus } from './apply.js';
+import type { Cache } from './cache.js';
 import { transitions, type Condition } from './conditions.js';
 import type { EventRecorder } from './events.js';
 import { apiErrorMessage, isForbidden, isNotFound, type KubeClients } from './kube.js';
-import { computeStatus, type Heartbeat } from './status.js';
+import { heartbeatOf } from './heartbeat.js';
+import { computeStatus, type Observed } from './status.js';
 import type { ReconcileResult } from './work-queue.js';
 
 const RESYNC_MS = 5 * 60_000;
@@ -31,6 +33,7 @@ function bindingKey(kind: 'ClusterRoleBinding' | 'RoleBinding', namespace: strin
 export class Reconciler {
   constructor(
     private readonly clients: KubeClients,
+    private readonly cache: Cache,
     private readonly settings: OperatorSettings,
     private readonly events: EventRecorder,
     private readonly logger: Logger,
@@ -60,32 +63,51 @@ export class Reconciler {
     const access = await this.applyAccess(cc);
 
     const names = childNames(cc);
-    const computed = computeStatus(cc, {
-      heartbeats: await this.heartbeats(cc),
-      authProxyAvailableReplicas: await this.availableReplicas(cc.metadata.namespace, names.authProxy),
+    await this.writeStatus(cc, {
+      heartbeats: this.heartbeats(cc),
+      authProxyAvailableReplicas: this.cache.get<V1Deployment>('deployments', cc.metadata.namespace, names.authProxy)?.status?.availableReplicas ?? 0,
       relayCredentialsProblem: credentialsProblem,
       accessProblem: access.problem,
       accessBindingCount: access.count,
       caBundle: pki.ca.certPem,
       authProxyServerName: names.authProxyServerName,
-    }, this.now());
-    await applyStatus(this.clients, cc, computed.status);
-    await this.recordTransitions(cc, computed.status.conditions, pki);
+    }, pki);
 
-    const now = this.now().getTime();
-    const delays = [RESYNC_MS, pki.nextCheck.getTime() - now];
-    if (computed.nextHeartbeatExpiry) delays.push(computed.nextHeartbeatExpiry.getTime() - now + 500);
+    // Lease expiry needs no requeue here: the Lease watch enqueues when a heartbeat runs out (lease-liveness.ts).
+    const delays = [RESYNC_MS, pki.nextCheck.getTime() - this.now().getTime()];
     if (credentialsProblem) delays.push(MISSING_CREDENTIALS_RECHECK_MS);
     return { requeueAfterMs: Math.max(1_000, Math.min(...delays)) };
   }
 
+  /** From the cache. One missing there is confirmed live: its absence makes the reconcile delete its bindings,
+   *  and the ClusterConnect watch may not have delivered a new one yet when a child's event names it. */
   private async read(owner: { namespace: string; name: string }): Promise<ClusterConnect | undefined> {
+    return this.cache.get<ClusterConnect>('clusterconnects', owner.namespace, owner.name) ?? this.readLive(owner);
+  }
+
+  private async readLive(owner: { namespace: string; name: string }): Promise<ClusterConnect | undefined> {
     try {
       return (await this.clients.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, ...owner })) as ClusterConnect;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  private async writeStatus(cached: ClusterConnect, observed: Observed, pki: PkiPlan): Promise<void> {
+    let cc = cached;
+    let computed = computeStatus(cc, observed, this.now());
+    if (transitions(cc.status?.conditions, computed.status.conditions).length > 0) {
+      // A flip records an Event and moves lastTransitionTime, and the cache may not hold our last status write
+      // yet (a reconcile rerun right after one): compare with the live status before believing it.
+      const live = await this.readLive({ namespace: cc.metadata.namespace, name: cc.metadata.name });
+      if (live) {
+        cc = { ...cc, status: live.status };
+        computed = computeStatus(cc, observed, this.now());
+      }
+    }
+    await applyStatus(this.clients, cc, computed.status);
+    await this.recordTransitions(cc, computed.status.conditions, pki);
   }
 
   private desiredChildren(cc: ClusterConnect, pki: PkiPlan): KubernetesObject[] {
@@ -113,8 +135,8 @@ export class Reconciler {
     if (!oidcCaConfigMap(cc)) unwanted.add(names.oidcCa);
     if (unwanted.size === 0) return;
     const namespace = cc.metadata.namespace;
-    const existing = await this.clients.core.listNamespacedConfigMap({ namespace, labelSelector: ownerSelector(cc.metadata) });
-    for (const configMap of existing.items) {
+    // From the cache: one it has not seen yet arrives as an event, and that reconcile deletes it.
+    for (const configMap of this.cache.list<V1ConfigMap>('configmaps', namespace, ownerLabels(cc.metadata))) {
       const name = configMap.metadata?.name ?? '';
       if (unwanted.has(name)) await this.ignoreNotFound(this.clients.core.deleteNamespacedConfigMap({ name, namespace }));
     }
@@ -132,6 +154,7 @@ export class Reconciler {
   private async relayCredentialsProblem(cc: ClusterConnect): Promise<string | undefined> {
     const ref = cc.spec.relay.credentialsSecretRef;
     const key = relayCredentialsKey(cc);
+    // Live: the user's Secret is not one of our labelled children, so no watch holds it.
     const secret = await this.readSecret(cc.metadata.namespace, ref.name);
     const fix = `create it with: kubectl create secret generic ${ref.name} -n ${cc.metadata.namespace} --from-literal=${key}="$(clusterconnect relay issue-token --role agent --cluster ${cc.spec.clusterName} --key <relay signing key>)"`;
     if (!secret) return `relay credentials Secret ${cc.metadata.namespace}/${ref.name} not found: ${fix}`;
@@ -141,10 +164,20 @@ export class Reconciler {
 
   private async planCertificates(cc: ClusterConnect): Promise<PkiPlan> {
     const names = childNames(cc);
-    const [caSecretNow, servingSecretNow] = await Promise.all([
-      this.readSecret(cc.metadata.namespace, names.authProxyCaSecret),
-      this.readSecret(cc.metadata.namespace, names.authProxyCertificateSecret),
+    const namespace = cc.metadata.namespace;
+    const cached = (name: string) => this.cache.get<V1Secret>('secrets', namespace, name);
+    const plan = await this.planFrom(cc, cached(names.authProxyCaSecret), cached(names.authProxyCertificateSecret));
+    if (!plan.change) return plan;
+    // Issuing replaces the CA clients pin: never on the cache's word, which may not have seen our last write yet.
+    const [caNow, servingNow] = await Promise.all([
+      this.readSecret(namespace, names.authProxyCaSecret),
+      this.readSecret(namespace, names.authProxyCertificateSecret),
     ]);
+    return this.planFrom(cc, caNow, servingNow);
+  }
+
+  private planFrom(cc: ClusterConnect, caSecretNow: V1Secret | undefined, servingSecretNow: V1Secret | undefined): Promise<PkiPlan> {
+    const names = childNames(cc);
     return planPki(
       {
         ca: { certPem: decodeSecretData(caSecretNow, 'ca.crt'), keyPem: decodeSecretData(caSecretNow, 'ca.key') },
@@ -175,49 +208,41 @@ export class Reconciler {
       }
     }
     const wanted = new Set(desired.map((b) => bindingKey(b.kind, b.metadata?.namespace, b.metadata?.name)));
-    await this.pruneBindings(ownerSelector(cc.metadata, 'access'), wanted);
+    // From the cache: a binding it has not seen yet arrives as an event, and that reconcile prunes it.
+    const labels = ownerLabels(cc.metadata, 'access');
+    await this.pruneBindings({
+      cluster: this.cache.list<V1ClusterRoleBinding>('clusterrolebindings', undefined, labels),
+      namespaced: this.cache.list<V1RoleBinding>('rolebindings', undefined, labels),
+    }, wanted);
     return problems.length
       ? { count: desired.length - problems.length, problem: { reason: 'Forbidden', message: `${problems.join('; ')}. Grant the operator 'bind' on that role (Helm value operator.grantableClusterRoles).` } }
       : { count: desired.length };
   }
 
-  private async heartbeats(cc: ClusterConnect): Promise<Heartbeat[]> {
-    const leases = await this.clients.coordination.listNamespacedLease({ namespace: cc.metadata.namespace, labelSelector: ownerSelector(cc.metadata, 'agent-heartbeat') });
-    return leases.items.flatMap((lease: V1Lease) => {
-      const renewTime = lease.spec?.renewTime;
-      return renewTime
-        ? [{ holder: lease.spec?.holderIdentity ?? lease.metadata?.name ?? '', renewTime: new Date(renewTime), leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 30 }]
-        : [];
-    });
+  private heartbeats(cc: ClusterConnect) {
+    return this.cache.list('leases', cc.metadata.namespace, ownerLabels(cc.metadata, 'agent-heartbeat')).flatMap((lease) => heartbeatOf(lease) ?? []);
   }
 
-  private async availableReplicas(namespace: string, name: string): Promise<number> {
-    try {
-      return (await this.clients.apps.readNamespacedDeployment({ namespace, name })).status?.availableReplicas ?? 0;
-    } catch (err) {
-      if (isNotFound(err)) return 0;
-      throw err;
-    }
-  }
-
-  /** Cluster-scoped children and bindings in other namespaces have no owner reference: delete them by label. */
+  /** Cluster-scoped children and bindings in other namespaces have no owner reference: delete them by label. Listed
+   *  live: the finalizer goes next, and a binding the cache had not seen yet would be left behind for good. */
   private async removeUnownedChildren(owner: { namespace: string; name: string }): Promise<void> {
-    await this.pruneBindings(ownerSelector(owner), new Set());
+    const labelSelector = ownerSelector(owner);
+    const [cluster, namespaced] = await Promise.all([
+      this.clients.rbac.listClusterRoleBinding({ labelSelector }),
+      this.clients.rbac.listRoleBindingForAllNamespaces({ labelSelector }),
+    ]);
+    await this.pruneBindings({ cluster: cluster.items, namespaced: namespaced.items }, new Set());
   }
 
-  /** Deletes the ClusterRoleBindings and RoleBindings (any namespace) matching `selector` whose bindingKey is not in `keep`. */
-  private async pruneBindings(selector: string, keep: ReadonlySet<string>): Promise<void> {
-    const [clusterBindings, roleBindings] = await Promise.all([
-      this.clients.rbac.listClusterRoleBinding({ labelSelector: selector }),
-      this.clients.rbac.listRoleBindingForAllNamespaces({ labelSelector: selector }),
-    ]);
-    for (const existing of clusterBindings.items) {
-      const name = existing.metadata?.name ?? '';
+  /** Deletes the given ClusterRoleBindings and RoleBindings whose bindingKey is not in `keep`. */
+  private async pruneBindings(existing: { cluster: readonly V1ClusterRoleBinding[]; namespaced: readonly V1RoleBinding[] }, keep: ReadonlySet<string>): Promise<void> {
+    for (const binding of existing.cluster) {
+      const name = binding.metadata?.name ?? '';
       if (!keep.has(bindingKey('ClusterRoleBinding', undefined, name))) await this.ignoreNotFound(this.clients.rbac.deleteClusterRoleBinding({ name }));
     }
-    for (const existing of roleBindings.items) {
-      const name = existing.metadata?.name ?? '';
-      const namespace = existing.metadata?.namespace ?? '';
+    for (const binding of existing.namespaced) {
+      const name = binding.metadata?.name ?? '';
+      const namespace = binding.metadata?.namespace ?? '';
       if (!keep.has(bindingKey('RoleBinding', namespace, name))) await this.ignoreNotFound(this.clients.rbac.deleteNamespacedRoleBinding({ name, namespace }));
     }
   }

@@ -3,12 +3,9 @@
 import type { ClusterConnect } from '../api/clusterconnect.js';
 import { DEFAULT_REPLICAS } from '../desired/defaults.js';
 import { setCondition, type Condition, type ConditionInput } from './conditions.js';
+import { isLive, type Heartbeat } from './heartbeat.js';
 
-export interface Heartbeat {
-  holder: string;
-  renewTime: Date;
-  leaseDurationSeconds: number;
-}
+export type { Heartbeat };
 
 export interface Observed {
   heartbeats: Heartbeat[];
@@ -29,22 +26,21 @@ export interface ComputedStatus {
     connectedAgents: number;
     desiredAgents: number;
     agents: string;
+    /** The newest renewal seen when the status was last written. Renewals alone do not rewrite the status (as
+     *  with a Node's lastHeartbeatTime since node Leases), so while agents stay connected it is refreshed by the
+     *  periodic resync; when the last agent drops out it is exact, and that is when the conditions quote it. */
     lastHeartbeatTime?: string;
     caBundle: string;
     authProxyServerName: string;
   };
-  /** When the next live heartbeat runs out: the status must be recomputed then even if no event arrives. */
-  nextHeartbeatExpiry?: Date;
 }
-
-const expiry = (h: Heartbeat) => new Date(h.renewTime.getTime() + h.leaseDurationSeconds * 1000);
 
 export function computeStatus(cc: ClusterConnect, observed: Observed, now: Date): ComputedStatus {
   const generation = cc.metadata.generation;
   const previous = cc.status?.conditions;
   const desiredAgents = cc.spec.agent?.replicas ?? DEFAULT_REPLICAS;
   const desiredProxies = cc.spec.authProxy?.replicas ?? DEFAULT_REPLICAS;
-  const live = observed.heartbeats.filter((h) => expiry(h) > now);
+  const live = observed.heartbeats.filter((h) => isLive(h, now));
   const connectedAgents = live.length;
   const latest = observed.heartbeats.reduce<Date | undefined>((max, h) => (!max || h.renewTime > max ? h.renewTime : max), undefined);
   const lastHeartbeatTime = latest?.toISOString() ?? cc.status?.lastHeartbeatTime;
@@ -72,7 +68,6 @@ export function computeStatus(cc: ClusterConnect, observed: Observed, now: Date)
       : { type: 'Ready', status: 'True', reason: 'Connected', message: `reachable as ${cc.spec.clusterName} through ${cc.spec.relay.url}` };
   }
   const conditions = [ready, agentConnected, authProxy, access].map((c) => setCondition(previous, c, generation, now));
-  const nextHeartbeatExpiry = live.map(expiry).sort((a, b) => a.getTime() - b.getTime())[0];
   return {
     status: {
       observedGeneration: generation,
@@ -84,6 +79,5 @@ export function computeStatus(cc: ClusterConnect, observed: Observed, now: Date)
       caBundle: observed.caBundle,
       authProxyServerName: observed.authProxyServerName,
     },
-    nextHeartbeatExpiry,
   };
 }

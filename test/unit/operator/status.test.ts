@@ -11,11 +11,10 @@ const condition = (status: ReturnType<typeof computeStatus>['status'], type: str
 
 describe('operator status', () => {
   it('is Ready with AGENTS connected/desired when agents heartbeat and kube-aad-proxy is available', () => {
-    const { status, nextHeartbeatExpiry } = computeStatus(sampleClusterConnect(), { ...base, heartbeats: [beat(5), beat(10, 'agent-2')] }, now);
+    const { status } = computeStatus(sampleClusterConnect(), { ...base, heartbeats: [beat(5), beat(10, 'agent-2')] }, now);
     expect(status.agents).to.equal('2/2');
     expect(condition(status, 'Ready')).to.include({ status: 'True', reason: 'Connected' });
     expect(status.lastHeartbeatTime).to.equal('2026-11-22T11:59:55.000Z');
-    expect(nextHeartbeatExpiry?.toISOString()).to.equal('2026-11-22T12:00:20.000Z');
     expect(status.observedGeneration).to.equal(3);
   });
 
@@ -24,6 +23,12 @@ describe('operator status', () => {
     expect(status.connectedAgents).to.equal(0);
     expect(condition(status, 'AgentConnected')).to.include({ status: 'False', reason: 'NoAgentConnected' });
     expect(condition(status, 'Ready')!.message).to.contain('last heartbeat 2026-11-22T11:59:15.000Z');
+  });
+
+  it('counts a heartbeat until the instant its Lease expires, and not at that instant', () => {
+    const connected = (secondsAgo: number) => computeStatus(sampleClusterConnect(), { ...base, heartbeats: [beat(secondsAgo), beat(5, 'agent-2')] }, now).status.connectedAgents;
+    expect(connected(29.999)).to.equal(2);
+    expect(connected(30)).to.equal(1);
   });
 
   it('reports missing relay credentials as the Ready reason, naming the Secret', () => {
