@@ -74,7 +74,9 @@ describe('the local control plane', function () {
   });
 
   it('serves the ClusterConnect CRD: kubectl get clusterconnects -A answers with its columns', async () => {
-    await kubectlOk(['apply', '--server-side', '-f', repoPath('crds/clusterconnect.yaml')]);
+    // Helm installs a chart's crds/ once and never upgrades them, so on a cluster kept between runs the CRD may be
+    // an older one helm owns; this checkout's CRD is the one under test, so take its fields over.
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', repoPath('crds/clusterconnect.yaml')]);
     await kubectlOk(['wait', '--for=condition=Established', 'crd/clusterconnects.clusterconnect.io', '--timeout=30s']);
     await kubectlOk(['apply', '-n', namespace, '-f', '-'], {
       input: JSON.stringify({
