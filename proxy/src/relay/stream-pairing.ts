@@ -28,6 +28,7 @@ export function routeClientStream(clientStream: FrameStream, cluster: string, co
   const refuse = (reason: string, code: number = ResetCode.OpenFailed) => clientStream.reset(code, reason);
   if (context.draining()) {
     metrics.errors.inc({ reason: 'draining' });
+    metrics.streamsTotal.inc({ result: 'rejected' });
     return refuse(`relay ${context.relayName} is shutting down; reconnect to another relay replica`);
   }
   const agent = registry.pick(cluster);
