@@ -8,15 +8,16 @@ import { captureLogger } from '../tunnel/helpers.js';
 import { FakeWorld } from './fake-world.js';
 import { sampleClusterConnect } from './fixtures.js';
 
-const now = new Date();
 const cc = (): ClusterConnect => {
   const base = sampleClusterConnect();
   return { ...base, metadata: { ...base.metadata, finalizers: [FINALIZER] } };
 };
+// Renewed `secondsAgo` before the call: the reconciler judges liveness by the real clock, and mocha loads this file
+// long before it runs these tests (a module-level "now" made the heartbeats expire on a slow run).
 const heartbeatLease = (name: string, secondsAgo: number) => ({
   apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
   metadata: { name, namespace: 'clusterconnect', labels: childLabels(cc().metadata, 'agent-heartbeat') },
-  spec: { holderIdentity: name, leaseDurationSeconds: 30, renewTime: new Date(now.getTime() - secondsAgo * 1000).toISOString() },
+  spec: { holderIdentity: name, leaseDurationSeconds: 30, renewTime: new Date(Date.now() - secondsAgo * 1000).toISOString() },
 });
 
 /** `blindCache`: a watch cache that holds nothing yet (the server still has everything). */

@@ -123,8 +123,10 @@ describe('relay server (in process, loopback)', () => {
     const slow = net.connect(port, '127.0.0.1');
     slow.on('error', () => undefined);
     slow.write('GET /v1/agent/connect HTTP/1.1\r\nHost: x\r\n');
+    // Listen before dialling: on a loaded machine the deadline can close `slow` while the agent is still dialling.
+    const slowClosed = once(slow, 'close');
     const agent = await dialAgent('c1');
-    await once(slow, 'close');
+    await slowClosed;
     expect(agent.closed).to.equal(false);
     expect(relay.log.lines.join('')).to.contain('peer sent no complete request in time; connection closed');
   });
