@@ -7,7 +7,7 @@ const cli = repoPath('dist/proxy/src/cli/main.js');
 const clusterconnect = (...args: string[]) => run(process.execPath, [cli, ...args]);
 
 /** Packages that `clusterconnect get-token` (kubectl runs it on every command) must not load. */
-const HEAVY_PACKAGES = ['winston', 'ws', 'yaml', '@azure/msal-node', 'openid-client', '@kubernetes/client-node', 'prom-client'];
+const HEAVY_PACKAGES = ['winston', 'ws', 'yaml', 'jose', '@azure/msal-node', 'openid-client', '@kubernetes/client-node', 'prom-client'];
 
 describe('clusterconnect CLI', () => {
   it('loads none of the role runtimes for get-token', async () => {

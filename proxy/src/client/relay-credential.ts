@@ -3,10 +3,10 @@
 // from the login cache (refreshed silently by acquireToken). Where a token says when it expires, the session is
 // re-dialed with a fresh one before then; opaque tokens are simply re-read on every dial.
 import { readFile } from 'node:fs/promises';
-import { decodeJwt } from 'jose';
 import { acquireToken } from './login/acquire-token.js';
 import type { LoginTarget } from './login/login-target.js';
 import type { TokenCacheFile } from './login/token-cache.js';
+import { unverifiedClaims } from '../common/unverified-jwt.js';
 
 export interface RelayToken {
   token: string;
@@ -22,12 +22,8 @@ export interface RelayCredential {
 
 /** The `exp` of a JWT, read without verifying it: only to schedule renewal, never to trust anything. */
 export function jwtExpiry(token: string): Date | undefined {
-  try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === 'number' ? new Date(exp * 1000) : undefined;
-  } catch {
-    return undefined;
-  }
+  const exp = unverifiedClaims(token)?.exp;
+  return typeof exp === 'number' ? new Date(exp * 1000) : undefined;
 }
 
 function withExpiry(token: string): RelayToken {

@@ -4,7 +4,7 @@
 // issuer the relay trusts (any cluster: the cluster's own kube-aad-proxy authorizes the person). The relay's OIDC
 // audience must differ from the audience kube-aad-proxy accepts: a token the relay receives is then worthless to
 // the cluster, so a compromised relay, its logs or its memory cannot be used to reach any cluster.
-import { decodeJwt } from 'jose';
+import { unverifiedClaims } from '../../common/unverified-jwt.js';
 import type { OidcVerifier } from '../../authproxy/oidc-verifier.js';
 import { TokenRejected } from '../../authproxy/token-rejected.js';
 import { RelayError } from '../relay-error.js';
@@ -39,11 +39,9 @@ export function bearerToken(authorization: string | undefined, who: 'agent' | 'c
 }
 
 function unverifiedIssuer(token: string): unknown {
-  try {
-    return decodeJwt(token).iss;
-  } catch {
-    throw new RelayError(401, 'token_rejected', 'client token rejected: it is not a JWT');
-  }
+  const claims = unverifiedClaims(token);
+  if (!claims) throw new RelayError(401, 'token_rejected', 'client token rejected: it is not a JWT');
+  return claims.iss;
 }
 
 export function createClientAuthenticator(options: ClientAuthenticatorOptions): ClientAuthenticator {
