@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { spliceStreams } from '../../../proxy/src/relay/stream-splice.js';
 import { TunnelOpenError, TunnelStreamResetError } from '../../../proxy/src/tunnel/errors.js';
 import { FrameType, ResetCode } from '../../../proxy/src/tunnel/frame.js';
-import { createMemoryTransportPair } from '../../../proxy/src/tunnel/memory-transport.js';
+import { createMemoryTransportPair } from './memory-transport.js';
 import { TunnelSession } from '../../../proxy/src/tunnel/session.js';
 import type { TunnelStream } from '../../../proxy/src/tunnel/stream.js';
 import { captureLogger, memorySessionPair, quiet, readAll, ScriptedTransport, streamError, wsSessionPair } from './helpers.js';

@@ -10,7 +10,7 @@ import type { Logger } from '../../../proxy/src/common/logger.js';
 import { decodeFrame, encodeFrame } from '../../../proxy/src/tunnel/codec.js';
 import type { Frame } from '../../../proxy/src/tunnel/frame.js';
 import { TUNNEL_SUBPROTOCOL } from '../../../proxy/src/tunnel/frame.js';
-import { createMemoryTransportPair } from '../../../proxy/src/tunnel/memory-transport.js';
+import { createMemoryTransportPair } from './memory-transport.js';
 import { TunnelSession } from '../../../proxy/src/tunnel/session.js';
 import type { TunnelSessionOptions } from '../../../proxy/src/tunnel/session.js';
 import type { TunnelStream } from '../../../proxy/src/tunnel/stream.js';

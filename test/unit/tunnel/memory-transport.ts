@@ -1,6 +1,6 @@
 // Two MessageTransports joined back to back in one process, for tests. Delivery is asynchronous (setImmediate)
 // and `bufferedAmount` counts what is sent but not yet delivered, so backpressure behaves as it does over ws.
-import type { MessageTransport, TransportHandlers } from './transport.js';
+import type { MessageTransport, TransportHandlers } from '../../../proxy/src/tunnel/transport.js';
 
 class MemoryTransport implements MessageTransport {
   peer: MemoryTransport | undefined;
