@@ -14,7 +14,7 @@ import { repoPath } from '../support/repo.js';
 import { kernelForwardingAvailable } from '../support/pods/kernel-service.js';
 import { freePort, startRole } from '../support/role-process.js';
 import { withCpu } from '../support/process-cpu.js';
-import { withSyscalls } from '../support/process-syscalls.js';
+import { syscallsPer, withSyscalls } from '../support/process-syscalls.js';
 import { run } from '../support/run.js';
 import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
 
@@ -235,11 +235,11 @@ async function main(): Promise<void> {
     if (process.env.BENCH_STRACE === '1') {
       const { syscalls: listSyscalls } = await withSyscalls(chainProcesses, listOnce);
       for (const [name, counts] of Object.entries(listSyscalls)) {
-        console.log(`syscalls per LIST, ${name}: ${Object.entries(counts).filter(([, n]) => n >= LIST_RUNS).map(([k, n]) => `${k} ${(n / LIST_RUNS).toFixed(0)}`).join(', ')}`);
+        console.log(`syscalls per LIST, ${name}: ${syscallsPer(counts, LIST_RUNS, LIST_RUNS, 0)}`);
       }
       const { syscalls } = await withSyscalls(chainProcesses, () => smallGets(chainPath, small, 1, CPU_REQUESTS));
       for (const [name, counts] of Object.entries(syscalls)) {
-        console.log(`syscalls per request, ${name}: ${Object.entries(counts).filter(([, n]) => n >= CPU_REQUESTS / 10).map(([k, n]) => `${k} ${(n / CPU_REQUESTS).toFixed(2)}`).join(', ')}`);
+        console.log(`syscalls per request, ${name}: ${syscallsPer(counts, CPU_REQUESTS, CPU_REQUESTS / 10, 2)}`);
       }
     }
     const readyMs = await proxyReadyTime(system, 'bench', token);

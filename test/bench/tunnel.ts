@@ -13,7 +13,7 @@ import { freePort, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
 import { makeWorkspace } from '../integration/fixture.js';
 import { withCpu } from '../support/process-cpu.js';
-import { withSyscalls } from '../support/process-syscalls.js';
+import { syscallsPer, withSyscalls } from '../support/process-syscalls.js';
 import { testCaPem } from '../unit/relay/fixtures.js';
 
 const THROUGHPUT_BYTES = Number(process.env.BENCH_BYTES ?? 256 * 1024 * 1024);
@@ -304,7 +304,7 @@ async function main(): Promise<void> {
     console.log(`\nCPU seconds, ${f(THROUGHPUT_BYTES / 1e6, 0)} MB echo through the tunnel (a second run): ${cpu(results.throughputCpu)}`);
     console.log(`CPU seconds, the same echo through the TCP pipe: ${cpu(results.throughputPipeCpu)}`);
     for (const [name, counts] of Object.entries(results.throughputSyscalls)) {
-      console.log(`syscalls per MB echoed (BENCH_STRACE), ${name}: ${Object.entries(counts).filter(([, n]) => n > 100).map(([k, n]) => `${k} ${f(n / (THROUGHPUT_BYTES / 1e6), 1)}`).join(', ')}`);
+      console.log(`syscalls per MB echoed (BENCH_STRACE), ${name}: ${syscallsPer(counts, THROUGHPUT_BYTES / 1e6, 101, 1)}`);
     }
     console.log(`CPU seconds, ${SEQUENTIAL_REQUESTS} sequential 1 KB round trips (a second run): ${cpu(results.latency1Cpu)}`);
     console.log(`CPU seconds, ${CONCURRENT_STREAMS} streams x ${REQUESTS_PER_CONCURRENT_STREAM} 1 KB round trips (a second run): ${cpu(results.latency64Cpu)}`);

@@ -25,3 +25,8 @@ export async function withSyscalls<T>(processes: { name: string; pid: number }[]
   }
   return { result, syscalls };
 }
+
+/** "read 2.05, write 2.01, …": each call seen at least `minCalls` times, divided by the units of work done. */
+export function syscallsPer(counts: Record<string, number>, units: number, minCalls: number, digits: number): string {
+  return Object.entries(counts).filter(([, n]) => n >= minCalls).map(([call, n]) => `${call} ${(n / units).toFixed(digits)}`).join(', ');
+}
