@@ -10,7 +10,7 @@ import { authProxyDeployment, authProxyService, authProxyServiceAccount, imperso
 import { authProxyDnsNames, caSecret, decodeSecretData, servingCertificateSecret } from '../desired/certificates.js';
 import { relayCredentialsKey, type OperatorSettings } from '../desired/defaults.js';
 import { childNames } from '../desired/names.js';
-import { planPki, type PkiPlan } from '../pki/plan.js';
+import { pkiIsCurrent, planPki, type CurrentPki, type PkiPlan } from '../pki/plan.js';
 import type { Logger } from '../../../proxy/src/common/logger.js';
 import { applyFinalizer, applyObject, applyStatus } from './apply.js';
 import type { Cache } from './cache.js';
@@ -166,8 +166,8 @@ export class Reconciler {
     const names = childNames(cc);
     const namespace = cc.metadata.namespace;
     const cached = (name: string) => this.cache.get<V1Secret>('secrets', namespace, name);
-    const plan = await this.planFrom(cc, cached(names.authProxyCaSecret), cached(names.authProxyCertificateSecret));
-    if (!plan.change) return plan;
+    const fromCache = { ca: cached(names.authProxyCaSecret), serving: cached(names.authProxyCertificateSecret) };
+    if (await pkiIsCurrent(currentPki(fromCache.ca, fromCache.serving), authProxyDnsNames(cc), this.now())) return this.planFrom(cc, fromCache.ca, fromCache.serving);
     // Issuing replaces the CA clients pin: never on the cache's word, which may not have seen our last write yet.
     const [caNow, servingNow] = await Promise.all([
       this.readSecret(namespace, names.authProxyCaSecret),
@@ -177,16 +177,7 @@ export class Reconciler {
   }
 
   private planFrom(cc: ClusterConnect, caSecretNow: V1Secret | undefined, servingSecretNow: V1Secret | undefined): Promise<PkiPlan> {
-    const names = childNames(cc);
-    return planPki(
-      {
-        ca: { certPem: decodeSecretData(caSecretNow, 'ca.crt'), keyPem: decodeSecretData(caSecretNow, 'ca.key') },
-        serving: { certPem: decodeSecretData(servingSecretNow, 'tls.crt'), keyPem: decodeSecretData(servingSecretNow, 'tls.key') },
-      },
-      `${names.authProxy}.${cc.metadata.namespace} CA`,
-      authProxyDnsNames(cc),
-      this.now(),
-    );
+    return planPki(currentPki(caSecretNow, servingSecretNow), `${childNames(cc).authProxy}.${cc.metadata.namespace} CA`, authProxyDnsNames(cc), this.now());
   }
 
   /** Applies spec.access and deletes bindings it no longer lists. A binding the operator may not grant is reported, not fatal. */
@@ -267,4 +258,12 @@ export class Reconciler {
       await this.events.record(cc, changed.status === 'True' ? 'Normal' : 'Warning', changed.reason, changed.message);
     }
   }
+}
+
+/** The key pairs the two kube-aad-proxy Secrets hold, as planPki reads them. */
+function currentPki(caSecret: V1Secret | undefined, servingSecret: V1Secret | undefined): CurrentPki {
+  return {
+    ca: { certPem: decodeSecretData(caSecret, 'ca.crt'), keyPem: decodeSecretData(caSecret, 'ca.key') },
+    serving: { certPem: decodeSecretData(servingSecret, 'tls.crt'), keyPem: decodeSecretData(servingSecret, 'tls.key') },
+  };
 }

@@ -1,7 +1,7 @@
 // Decides, from what the Secrets hold now, whether to keep or reissue kube-aad-proxy's CA and serving certificate.
 import { certificateFacts, generateCa, isSignedBy, issueServingCertificate, renewalTime, type KeyPairPem } from './certificates.js';
 
-interface CurrentPki {
+export interface CurrentPki {
   ca?: Partial<KeyPairPem>;
   serving?: Partial<KeyPairPem>;
 }
@@ -28,6 +28,17 @@ function usable(pair: KeyPairPem | undefined, now: Date): boolean {
   }
 }
 
+/** The serving pair is fresh, for exactly these names, and signed by `ca`. */
+async function servingFits(serving: KeyPairPem | undefined, ca: KeyPairPem, dnsNames: string[], now: Date): Promise<boolean> {
+  return usable(serving, now) && sameNames(certificateFacts(serving!.certPem).dnsNames, dnsNames) && (await isSignedBy(serving!.certPem, ca.certPem));
+}
+
+/** Whether planPki would keep both pairs: the same checks, without generating any key. */
+export async function pkiIsCurrent(current: CurrentPki, dnsNames: string[], now: Date): Promise<boolean> {
+  const ca = complete(current.ca);
+  return usable(ca, now) && (await servingFits(complete(current.serving), ca!, dnsNames, now));
+}
+
 export async function planPki(current: CurrentPki, caName: string, dnsNames: string[], now: Date): Promise<PkiPlan> {
   let ca = complete(current.ca);
   let change: string | undefined;
@@ -37,11 +48,7 @@ export async function planPki(current: CurrentPki, caName: string, dnsNames: str
   }
   const caPair = ca as KeyPairPem;
   let serving = complete(current.serving);
-  const servingOk =
-    usable(serving, now) &&
-    sameNames(certificateFacts(serving!.certPem).dnsNames, dnsNames) &&
-    (await isSignedBy(serving!.certPem, caPair.certPem));
-  if (!servingOk) {
+  if (!(await servingFits(serving, caPair, dnsNames, now))) {
     change ??= serving ? 'serving certificate near expiry, for other names or from another CA: reissued it' : 'issued the serving certificate';
     serving = await issueServingCertificate(caPair, dnsNames, now);
   }
