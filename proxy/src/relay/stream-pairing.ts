@@ -13,8 +13,6 @@ export interface PairingContext {
   relayName: string;
   logger: Logger;
   metrics: RelayMetrics;
-  /** The relay is shutting down: refuse new streams so the client retries elsewhere. */
-  draining: () => boolean;
 }
 
 export function noAgentMessage(cluster: string, relayName: string, lastSeen: Date | undefined): string {
@@ -26,11 +24,7 @@ export function noAgentMessage(cluster: string, relayName: string, lastSeen: Dat
 export function routeClientStream(clientStream: FrameStream, cluster: string, context: PairingContext): void {
   const { registry, logger, metrics } = context;
   const refuse = (reason: string, code: number = ResetCode.OpenFailed) => clientStream.reset(code, reason);
-  if (context.draining()) {
-    metrics.errors.inc({ reason: 'draining' });
-    metrics.streamsTotal.inc({ result: 'rejected' });
-    return refuse(`relay ${context.relayName} is shutting down; reconnect to another relay replica`);
-  }
+  // A draining relay needs no check here: drain() sends GOAWAY first, and a session refuses new streams after it.
   const agent = registry.pick(cluster);
   if (!agent) {
     metrics.errors.inc({ reason: 'no_agent' });
