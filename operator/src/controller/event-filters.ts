@@ -1,6 +1,7 @@
 // Decides which watch events are work. A filter sees every added and updated object; `observe` answers whether an
 // update may change the outcome of a reconcile (adds and deletes always may).
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { keyOf } from '../api/clusterconnect.js';
 
 export interface EventFilter {
   observe(obj: KubernetesObject): boolean;
@@ -8,7 +9,7 @@ export interface EventFilter {
   stop?(): void;
 }
 
-const objectId = (obj: KubernetesObject) => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+const objectId = (obj: KubernetesObject) => keyOf({ metadata: obj.metadata ?? {} });
 
 /** An update counts only when `significant(obj)` differs from the last one seen. */
 export class SignificanceFilter implements EventFilter {

@@ -3,6 +3,7 @@
 // back to life, or expiring — and expiry is the passage of time, not an event, so a timer per live Lease fires at
 // its expiry and enqueues its ClusterConnect if no renewal has moved the expiry on meanwhile.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { keyOf } from '../api/clusterconnect.js';
 import { ownerKeyFromLabels } from '../api/labels.js';
 import { heartbeatExpiry, heartbeatOf, isLive } from './heartbeat.js';
 
@@ -26,7 +27,7 @@ interface Tracked {
   timer?: NodeJS.Timeout;
 }
 
-const leaseId = (lease: KubernetesObject) => `${lease.metadata?.namespace ?? ''}/${lease.metadata?.name ?? ''}`;
+const leaseId = (obj: KubernetesObject) => keyOf({ metadata: obj.metadata ?? {} });
 
 export class LeaseLiveness {
   private readonly leases = new Map<string, Tracked>();

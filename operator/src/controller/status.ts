@@ -5,7 +5,6 @@ import { DEFAULT_REPLICAS } from '../desired/defaults.js';
 import { setCondition, type Condition, type ConditionInput } from './conditions.js';
 import { isLive, type Heartbeat } from './heartbeat.js';
 
-export type { Heartbeat };
 
 export interface Observed {
   heartbeats: Heartbeat[];

@@ -16,11 +16,6 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'proxy-authorization',
 ]);
 
-/** Lower-case header names listed in every Connection line (comma-separated, any spacing and case). */
-export function connectionTokens(source: HeaderSource): ReadonlySet<string> {
-  return requestHeaders(source).connectionTokens;
-}
-
 /** The Upgrade value (`websocket`, `SPDY/3.1`) when the client asks to switch protocols, as exec and port-forward do. */
 export function requestedUpgrade(source: HeaderSource): string | undefined {
   const headers = requestHeaders(source);

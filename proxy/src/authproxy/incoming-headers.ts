@@ -81,11 +81,6 @@ export function requestHeaders(source: HeaderSource): RequestHeaders {
   return source instanceof RequestHeaders ? source : new RequestHeaders(source);
 }
 
-/** Every header line, in order, original case. */
-export function headerLines(source: HeaderSource): readonly HeaderPair[] {
-  return requestHeaders(source).lines;
-}
-
 /** Lower-case names present in either view. */
 export function headerNames(source: HeaderSource): ReadonlySet<string> {
   return requestHeaders(source).names;

@@ -8,8 +8,6 @@ import { FrameType, MAX_DATA_PAYLOAD, MAX_WINDOW, ResetCode } from './frame.js';
 import type { Frame } from './frame.js';
 import type { StreamDirection, StreamEndpoint, StreamHost } from './stream-endpoint.js';
 
-export type { StreamDirection, StreamHost } from './stream-endpoint.js';
-
 export interface TunnelStreamInit {
   id: number;
   direction: StreamDirection;

@@ -50,12 +50,6 @@ class MemoryTransport implements MessageTransport {
     });
   }
 
-  /** Resumes delivery after `frozen`. */
-  thaw(): void {
-    this.frozen = false;
-    this.scheduleFlush();
-  }
-
   private deliver(message: Buffer): void {
     if (!this.closed) this.handlers?.onMessage(message, true);
   }
@@ -81,7 +75,6 @@ class MemoryTransport implements MessageTransport {
   }
 }
 
-export type { MemoryTransport };
 
 export function createMemoryTransportPair(lowWaterMark = 64 * 1024): [MemoryTransport, MemoryTransport] {
   const a = new MemoryTransport(lowWaterMark);
