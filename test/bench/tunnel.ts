@@ -245,7 +245,10 @@ async function main(): Promise<void> {
     const proxyArgs = ['proxy', '-n', 'bench', '--relay', relayUrl, '--port', String(proxyPort), '--relay-token-file', clientToken, ...dialerTls, '--file', join(ws.dir, 'kubeconfig')];
     // The proxy needs the agent's connection info from the relay, so it exits with 3 until the agent is there.
     let proxy = startRole('proxy', proxyArgs, roleOptions('proxy'));
-    while ((await Promise.race([proxy.waitForLog('Press Ctrl+C').then(() => 'ready'), proxy.exited])) === 3) {
+    for (;;) {
+      const outcome = await Promise.race([proxy.waitForLog('Press Ctrl+C').then(() => 'ready' as const), proxy.exited]);
+      if (outcome === 'ready') break;
+      if (outcome !== 3) throw new Error(`clusterconnect proxy exited with ${outcome}: ${proxy.lines.slice(-3).join(' | ')}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
       proxy = startRole('proxy', proxyArgs, roleOptions('proxy'));
     }

@@ -29,7 +29,14 @@ export class KernelServicePort {
     iptables(['-N', this.chain]);
     iptables(['-A', 'OUTPUT', '-d', address, '-p', 'tcp', '--dport', String(port), '-j', this.chain]);
     this.refresh();
-    this.timer = setInterval(() => this.refresh(), REFRESH_MS).unref();
+    this.timer = setInterval(() => {
+      // A failed rewrite keeps the old rules and is tried again next tick; it must not kill the run.
+      try {
+        this.refresh();
+      } catch (error) {
+        console.error(`kernel Service ${address}:${port}: rewriting the DNAT rules failed, retrying: ${(error as Error).message}`);
+      }
+    }, REFRESH_MS).unref();
   }
 
   close(): void {
