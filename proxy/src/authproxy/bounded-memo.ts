@@ -2,7 +2,7 @@
 // request of a kubectl session) is answered from the map. When full it is emptied rather than kept in LRU
 // order, so the hot path is one Map lookup and nothing else; inputs that keep changing just fill it again.
 
-export class BoundedMemo<V extends object> {
+export class BoundedMemo<V> {
   private readonly entries = new Map<string, V>();
 
   constructor(

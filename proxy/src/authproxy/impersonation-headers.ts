@@ -6,6 +6,7 @@ import { endToEndHeaderLines } from './hop-by-hop.js';
 import type { KubernetesIdentity } from './identity.js';
 import type { HeaderPair, HeaderSource } from './incoming-headers.js';
 import { requestHeaders } from './incoming-headers.js';
+import { BoundedMemo } from './bounded-memo.js';
 
 export const IMPERSONATE_PREFIX = 'impersonate-';
 
@@ -50,17 +51,11 @@ const HEADER_TOKEN_CHAR = /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/;
  * are lower-cased first so what the apiserver sees is exactly the key.
  */
 export function encodeExtraKey(key: string): string {
-  let encoded = encodedExtraKeys.get(key);
-  if (encoded !== undefined) return encoded;
-  encoded = escapeExtraKey(key);
-  if (encodedExtraKeys.size >= MAX_ENCODED_EXTRA_KEYS) encodedExtraKeys.clear();
-  encodedExtraKeys.set(key, encoded);
-  return encoded;
+  return encodedExtraKeys.get(key);
 }
 
 // Extra keys come from the proxy's configuration (a handful), yet are escaped byte by byte for every request.
-const encodedExtraKeys = new Map<string, string>();
-const MAX_ENCODED_EXTRA_KEYS = 64;
+const encodedExtraKeys = new BoundedMemo(escapeExtraKey, 64);
 
 function escapeExtraKey(key: string): string {
   let encoded = '';

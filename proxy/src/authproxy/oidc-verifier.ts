@@ -11,6 +11,7 @@ import { resolveOidcConfig } from './oidc-config.js';
 import type { OidcVerifierConfig, ResolvedOidcConfig } from './oidc-config.js';
 import { createDiscovery } from './oidc-discovery.js';
 import { quoteUntrusted, TokenRejected } from './token-rejected.js';
+import { unverifiedHeader } from '../common/unverified-jwt.js';
 
 export interface OidcVerifier {
   readonly issuer: string;
@@ -26,21 +27,12 @@ export function formatEpochSeconds(seconds: unknown): string {
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-/** The header's `alg`, read with Buffer (the shape was checked by COMPACT_JWS); jose parses the header again when it verifies. */
-function headerAlgorithm(token: string): unknown {
-  const header: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new TypeError('the token header is not a JSON object');
-  return (header as { alg?: unknown }).alg;
-}
-
 function checkAlgorithm(token: string, config: ResolvedOidcConfig): void {
   if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed', 'token is not a signed JWT (expected three base64url parts)');
-  let alg: unknown;
-  try {
-    alg = headerAlgorithm(token);
-  } catch {
-    throw new TokenRejected('malformed', 'token header is not valid base64url JSON');
-  }
+  // Read without verifying (jose parses the header again when it verifies): only to refuse an algorithm early.
+  const header = unverifiedHeader(token);
+  if (!header) throw new TokenRejected('malformed', 'token header is not valid base64url JSON');
+  const alg = header.alg;
   // Before any key lookup: "none" and HS* (an HMAC keyed with the issuer's public key) never reach jose.
   if (typeof alg !== 'string' || !(config.algorithms as string[]).includes(alg)) {
     throw new TokenRejected('alg_not_allowed', `token algorithm ${quoteUntrusted(alg, 16)} is not allowed (allowed: ${config.algorithms.join(', ')})`);

@@ -4,18 +4,28 @@
 // command, reads a relay token's expiry this way.
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
+/** A base64url JSON object, as a JWS header or payload is; undefined for anything else. */
+function jsonObjectPart(part: string): Record<string, unknown> | undefined {
+  if (!BASE64URL.test(part)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
 /** The payload object of `header.payload.signature`, or undefined when the token is not one. */
 export function unverifiedClaims(token: string): Record<string, unknown> | undefined {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (second < 0 || token.includes('.', second + 1)) return undefined;
-  const payload = token.slice(first + 1, second);
-  if (!BASE64URL.test(payload)) return undefined;
-  let claims: unknown;
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+  return jsonObjectPart(token.slice(first + 1, second));
+}
+
+/** The header object of a compact JWS (the part before the first dot), or undefined when it is not one. */
+export function unverifiedHeader(token: string): Record<string, unknown> | undefined {
+  const first = token.indexOf('.');
+  return first < 0 ? undefined : jsonObjectPart(token.slice(0, first));
 }

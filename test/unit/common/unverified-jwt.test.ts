@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { unverifiedClaims } from '../../../proxy/src/common/unverified-jwt.js';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { unverifiedClaims, unverifiedHeader } from '../../../proxy/src/common/unverified-jwt.js';
 import { jwtExpiry } from '../../../proxy/src/client/relay-credential.js';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -10,6 +10,7 @@ describe('common/unverified-jwt', () => {
     const { privateKey } = await generateKeyPair('ES256');
     const token = await new SignJWT({ iss: 'https://issuer.example', groups: ['a', 'é'] }).setProtectedHeader({ alg: 'ES256' }).setExpirationTime('1h').sign(privateKey);
     expect(unverifiedClaims(token)).to.deep.equal(decodeJwt(token));
+    expect(unverifiedHeader(token)).to.deep.equal(decodeProtectedHeader(token));
     expect(jwtExpiry(token)?.getTime()).to.equal((decodeJwt(token).exp ?? 0) * 1000);
   });
 
@@ -22,5 +23,7 @@ describe('common/unverified-jwt', () => {
       expect(unverifiedClaims(token), token).to.equal(undefined);
     }
     expect(unverifiedClaims(`${header}.${b64({ exp: 5 })}.`)).to.deep.equal({ exp: 5 });
+    for (const token of ['', 'no-dot', `${b64('[1]')}.x.y`, `${b64('nope')}.x.y`, `${header}=.x.y`]) expect(unverifiedHeader(token), token).to.equal(undefined);
+    expect(unverifiedHeader(`${header}.x.y`)).to.deep.equal({ alg: 'none' });
   });
 });

@@ -23,7 +23,15 @@ export async function authorityHttp(target: LoginTarget): Promise<AuthorityHttp>
     throw new Error(`--authority-ca-file ${target.caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
   const ca = defaultRootsPlus(extra);
-  return { fetch: createHttpsFetch({ ca }), msalNetworkClient: createMsalNetworkClient(ca.join('\n')) };
+  let msalNetworkClient: INetworkModule | undefined;
+  // Built on first use: each trust context with Node's ~265 roots costs ~20 ms, and the openid-client path
+  // (get-token for a generic issuer) never asks for msal's.
+  return {
+    fetch: createHttpsFetch({ ca }),
+    get msalNetworkClient() {
+      return (msalNetworkClient ??= createMsalNetworkClient(ca.join('\n')));
+    },
+  };
 }
 
 type OpenIdFetchInit = { body?: unknown; headers: Record<string, string>; method: string; redirect?: string; signal?: AbortSignal };
