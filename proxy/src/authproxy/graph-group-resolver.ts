@@ -74,6 +74,8 @@ export function createGraphGroupResolver(options: GraphGroupResolverOptions): Gr
       const key = `${overage.tenantId ?? ''}/${overage.principalType}/${overage.objectId}`;
       const hit = cache.get(key);
       if (hit && hit.expiresAt > now()) return hit.groups;
+      // A caller already gone neither starts a lookup nobody would cancel nor joins one.
+      if (signal?.aborted) throw signal.reason as Error;
       let shared = inFlight.get(key);
       if (!shared) {
         // The lookup has its own signal: it serves every caller asking for this principal meanwhile, so the first
@@ -114,7 +116,6 @@ export function createGraphGroupResolver(options: GraphGroupResolverOptions): Gr
       shared.waiters = Infinity; // a caller that cannot leave keeps the lookup alive
       return shared.promise;
     }
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
     shared.waiters++;
     return new Promise((resolve, reject) => {
       const leave = () => {

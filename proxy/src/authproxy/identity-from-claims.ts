@@ -3,6 +3,7 @@
 import type { JWTPayload } from 'jose';
 import type { GroupOverage, KubernetesIdentity, PrincipalType } from './identity.js';
 import { isUsableIdentityValue } from './control-characters.js';
+import { requireVerifiedEmail } from './email-verified.js';
 import type { ResolvedOidcConfig } from './oidc-config.js';
 import { quoteUntrusted, TokenRejected } from './token-rejected.js';
 
@@ -63,6 +64,7 @@ export function identityFromClaims(claims: JWTPayload, config: ResolvedOidcConfi
   if (!isUsableIdentityValue(rawUsername)) {
     throw new TokenRejected('missing_claim', `token has no usable ${quoteUntrusted(config.usernameClaim)} claim for the username`);
   }
+  requireVerifiedEmail(claims, config.usernameClaim);
   const username = `${config.usernamePrefix}${rawUsername}`;
   refuseReserved('username', username);
 

@@ -2,6 +2,7 @@
 // by prefix, so Impersonate-Uid and every Impersonate-Extra-* go too), then the identity from the validated
 // token is set — after hop-by-hop removal, so nothing the client lists in Connection can delete it.
 import { hasControlCharacter } from './control-characters.js';
+import { isForwardingHeader } from './forwarding-headers.js';
 import { endToEndHeaderLines } from './hop-by-hop.js';
 import type { KubernetesIdentity } from './identity.js';
 import type { HeaderPair, HeaderSource } from './incoming-headers.js';
@@ -11,8 +12,7 @@ import { BoundedMemo } from './bounded-memo.js';
 export const IMPERSONATE_PREFIX = 'impersonate-';
 
 /** Identity-bearing headers a client must never get through: Kubernetes impersonation, front-proxy, forwarding. */
-const CLIENT_IDENTITY_PREFIXES = [IMPERSONATE_PREFIX, 'x-remote-', 'x-forwarded-'];
-const CLIENT_IDENTITY_NAMES = new Set(['authorization', 'forwarded', 'x-real-ip']);
+const CLIENT_IDENTITY_PREFIXES = [IMPERSONATE_PREFIX, 'x-remote-'];
 
 /** Lower-cased, with `_` read as `-`: some servers treat Impersonate_User like Impersonate-User. */
 function normalizedName(name: string): string {
@@ -21,7 +21,7 @@ function normalizedName(name: string): string {
 
 export function isClientIdentityHeader(name: string): boolean {
   const normalized = normalizedName(name);
-  return CLIENT_IDENTITY_NAMES.has(normalized) || CLIENT_IDENTITY_PREFIXES.some((prefix) => normalized.startsWith(prefix));
+  return normalized === 'authorization' || CLIENT_IDENTITY_PREFIXES.some((prefix) => normalized.startsWith(prefix)) || isForwardingHeader(normalized);
 }
 
 function isImpersonationName(name: string): boolean {

@@ -1,9 +1,11 @@
 // Outgoing headers for a service-account token: forwarded as the client sent them (Authorization included, no
 // impersonation, none of the proxy's credentials) so the apiserver authenticates the token and applies its
-// RBAC, including the token's own right to impersonate. Only hop-by-hop headers and Host are dropped.
+// RBAC, including the token's own right to impersonate. Dropped: hop-by-hop headers, Host, and the client's
+// forwarding headers (X-Forwarded-For would become the audit event's source IP).
+import { isForwardingHeader } from './forwarding-headers.js';
 import { endToEndHeaderLines } from './hop-by-hop.js';
 import type { HeaderPair, HeaderSource } from './incoming-headers.js';
 
 export function buildPassthroughHeaders(source: HeaderSource): HeaderPair[] {
-  return endToEndHeaderLines(source);
+  return endToEndHeaderLines(source).filter(([name]) => !isForwardingHeader(name));
 }

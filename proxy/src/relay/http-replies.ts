@@ -5,9 +5,10 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RelayError } from './relay-error.js';
 
+/** A RelayError as it is; anything else is the relay's own fault, reported without its details. */
 export function asRelayError(error: unknown): RelayError {
   if (error instanceof RelayError) return error;
-  return new RelayError(500, 'bad_request', 'internal error in the relay');
+  return new RelayError(500, 'internal', 'internal error in the relay');
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -10,7 +10,9 @@ export type RelayErrorCode =
   | 'not_found'
   | 'no_agent'
   | 'draining'
-  | 'issuer_unreachable';
+  | 'issuer_unreachable'
+  /** A fault in the relay itself (500), never the peer's: retrying as-is may work, changing the request will not. */
+  | 'internal';
 
 export class RelayError extends Error {
   override readonly name = 'RelayError';

@@ -110,6 +110,20 @@ describe('authproxy/graph-group-resolver (msal-node + Graph stand-in)', function
     expect(await otherResolver.resolveGroups(overage, new AbortController().signal)).to.have.members(['g-1', 'g-2', 'g-3']);
   });
 
+  it('a caller that left before asking starts no lookup (nobody would be there to cancel it)', async () => {
+    let fetches = 0;
+    const countingFetch: typeof fetch = (url, init) => (fetches++, fetch(url, init));
+    const resolver = createGraphGroupResolver({ graphURL: graph.url, accessToken: appToken(), fetch: countingFetch });
+    const gone = new AbortController();
+    gone.abort(new Error('client went away'));
+    const overage = { objectId: MANY_OID, principalType: 'user' as const };
+    expect(await resolver.resolveGroups(overage, gone.signal).then(() => 'resolved', (error: Error) => error.message)).to.equal('client went away');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // time for a stray lookup to reach fetch
+    expect(fetches).to.equal(0);
+    expect(await resolver.resolveGroups(overage, new AbortController().signal)).to.have.members(['g-1', 'g-2', 'g-3']);
+    expect(fetches).to.equal(1);
+  });
+
   it('asks Graph again after the TTL', async () => {
     let now = 1_000_000;
     const resolver = createGraphGroupResolver({ graphURL: graph.url, accessToken: appToken(), fetch, cacheTtlMs: 1000, now: () => now });

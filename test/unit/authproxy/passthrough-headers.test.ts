@@ -24,6 +24,26 @@ describe('authproxy/passthrough-headers (service-account tokens)', () => {
     expect(outgoing).to.deep.equal([['Authorization', 'Bearer t']]);
   });
 
+  it('drops the client\'s forwarding headers: X-Forwarded-For would become the audit event\'s source IP', async () => {
+    const outgoing = buildPassthroughHeaders(
+      await parsedByNode([
+        'Authorization: Bearer t',
+        'X-Forwarded-For: 203.0.113.9',
+        'x-forwarded-for: 198.51.100.1',
+        'Forwarded: for=203.0.113.9',
+        'X-Forwarded-Host: spoofed.test',
+        'X-Forwarded-Proto: http',
+        'X-Real-Ip: 203.0.113.9',
+        'X_Forwarded_For: 203.0.113.9',
+        'X-Forwardedness: kept',
+      ]),
+    );
+    expect(outgoing).to.deep.equal([
+      ['Authorization', 'Bearer t'],
+      ['X-Forwardedness', 'kept'],
+    ]);
+  });
+
   it('keeps Connection: Upgrade and Upgrade for exec and port-forward', async () => {
     const outgoing = buildPassthroughHeaders(
       await parsedByNode(['Authorization: Bearer t', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', 'X-Stream-Protocol-Version: portforward.k8s.io'], 'POST /api/v1/namespaces/d/pods/p/portforward HTTP/1.1'),

@@ -159,6 +159,24 @@ describe('authproxy server (fake apiserver upstream)', function () {
     expect(got.clientCert).to.equal(false);
   });
 
+  it('drops client forwarding headers on both paths, so the apiserver audits the proxy as the source', async () => {
+    const forwarding: [string, string][] = [
+      ['X-Forwarded-For', '203.0.113.9'],
+      ['Forwarded', 'for=203.0.113.9'],
+      ['X-Forwarded-Host', 'spoofed.test'],
+      ['X-Forwarded-Proto', 'http'],
+      ['X-Real-Ip', '203.0.113.9'],
+    ];
+    const forwardingLeft = (s: Seen) => forwarding.flatMap(([name]) => header(s, name));
+    for (const bearer of [await issuer.mint(), 'some-service-account-token']) {
+      const result = await call('/api/v1/pods', [['Authorization', `Bearer ${bearer}`], ...forwarding, ['Accept', 'application/json']]);
+      expect(result.status).to.equal(200);
+      const got = seen.at(-1) as Seen;
+      expect(forwardingLeft(got), bearer === 'some-service-account-token' ? 'passthrough' : 'oidc').to.deep.equal([]);
+      expect(header(got, 'accept')).to.deep.equal(['application/json']);
+    }
+  });
+
   it('forwards request bodies framed by Content-Length or chunked, and ends a bodiless request at once', async () => {
     const token = await issuer.mint();
     const post = (headers: Record<string, string>, chunks: string[]) =>
