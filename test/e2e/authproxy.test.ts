@@ -482,7 +482,7 @@ describe('kube-aad-proxy against the real apiserver and OpenID Provider', functi
       writeFileSync(providerCa, provider.caPem);
       const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [
         'dist/proxy/src/cli/main.js', 'auth-proxy',
-        '--address', '127.0.0.1', '--port', '0', '--ops-address', '127.0.0.1', '--ops-port', '0',
+        '--address', '127.0.0.1', '--port', '0', '--ops-host', '127.0.0.1', '--ops-port', '0',
         '--tls-cert-file', join(tlsDir, 'tls.crt'), '--tls-key-file', join(tlsDir, 'tls.key'),
         '--kubeconfig', proxyKubeconfig,
         '--oidc-issuer-url', provider.issuer, '--oidc-audience', provider.audience, '--oidc-ca-file', providerCa,

@@ -26,7 +26,7 @@ describe('pods the operator creates, run locally', function () {
     requireCluster();
     if (process.getuid?.() !== 0) this.skip(); // the pod runner mounts volumes in a private mount namespace
     const token = (await kubectlOk(['create', 'token', OPERATOR_SERVICE_ACCOUNT, '-n', SYSTEM_NAMESPACE, '--duration', '1h'])).trim();
-    operator = startRole('operator', ['operator', '--kubeconfig', kubeconfigForToken(token), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0']);
+    operator = startRole('operator', ['operator', '--kubeconfig', kubeconfigForToken(token), '--no-leader-election', '--ops-host', '127.0.0.1', '--ops-port', '0']);
     await operator.waitForLog('watching ClusterConnects');
     ns = await createTestNamespace('pods');
     await kubectlOk(['create', 'secret', 'generic', 'relay-token', '-n', ns, '--from-literal=token=unused-here']);

@@ -26,7 +26,7 @@ describe('the operator, installed by the Helm chart', function () {
   const condition = async (type: string, name = 'prod') => (await status(name)).conditions?.find((c) => c.type === type);
   const startOperator = (podName: string, extra: string[] = []) => {
     const operator = startRole(podName,
-      ['operator', '--kubeconfig', operatorKubeconfig, '--ops-address', '127.0.0.1', '--ops-port', '0', '--image', 'clusterconnect:e2e',
+      ['operator', '--kubeconfig', operatorKubeconfig, '--ops-host', '127.0.0.1', '--ops-port', '0', '--image', 'clusterconnect:e2e',
         '--leader-election-namespace', SYSTEM_NS, '--leader-election-name', OPERATOR_SA, ...extra],
       { env: { POD_NAME: podName } },
     );

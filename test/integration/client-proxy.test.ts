@@ -16,14 +16,12 @@ import { startTestOidcProvider } from '../support/oidc-provider.js';
 import type { TestOidcProvider } from '../support/oidc-provider.js';
 import { repoPath } from '../support/repo.js';
 import { run, type RunResult } from '../support/run.js';
-import { cliPath, startRole } from '../support/role-process.js';
+import { cliPath, runRole, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
 import { freePort, makeWorkspace, startAgentProcess } from './fixture.js';
 import type { Workspace } from './fixture.js';
 import { startKubeStandIn, VERSION } from './kube-stand-in.js';
 import type { KubeStandIn } from './kube-stand-in.js';
-import { runClient, startClient } from './proxy-process.js';
-import type { ClientProcess } from './proxy-process.js';
 
 const KUBECTL = repoPath('.cache/cluster/bin/kubectl');
 const RELAY_AUDIENCE = 'api://clusterconnect-relay';
@@ -59,7 +57,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
   let relay: RoleProcess;
   let issuerCaFile: string;
   const roles: RoleProcess[] = [];
-  const clients: ClientProcess[] = [];
+  const clients: RoleProcess[] = [];
   const relayUrl = () => `wss://127.0.0.1:${relayPort}`;
 
   /** A fresh HOME and KUBECONFIG holding one unrelated context, made current. */
@@ -82,9 +80,9 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     return ['--relay-token-file', await ws.keys.tokenFile('client', cluster, `client-${cluster}.token`), '--relay-ca-file', ws.relayCertFile];
   }
 
-  async function proxy(cluster: string, env: NodeJS.ProcessEnv, extra: string[] = [], port?: number): Promise<{ proc: ClientProcess; port: number }> {
+  async function proxy(cluster: string, env: NodeJS.ProcessEnv, extra: string[] = [], port?: number): Promise<{ proc: RoleProcess; port: number }> {
     const listen = port ?? (await freePort());
-    const proc = startClient(['proxy', '-n', cluster, '--relay', relayUrl(), '--port', String(listen), ...(await clientTokenArgs(cluster)), ...extra], env);
+    const proc = startRole('proxy', ['proxy', '-n', cluster, '--relay', relayUrl(), '--port', String(listen), ...(await clientTokenArgs(cluster)), ...extra], { env });
     clients.push(proc);
     return { proc, port: listen };
   }
@@ -209,7 +207,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     await once(blocker, 'listening');
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const run = await runClient(['proxy', '-n', 'c1', '--relay', relayUrl(), '--port', String(port), ...(await clientTokenArgs('c1'))], h.env);
+      const run = await runRole('proxy', ['proxy', '-n', 'c1', '--relay', relayUrl(), '--port', String(port), ...(await clientTokenArgs('c1'))], { env: h.env });
       expect(run.code).to.equal(1);
       expect(run.stderr.trim()).to.equal(`error: port ${port} is in use; pass --port`);
       expect(readKubeconfig(h.kubeconfig)['current-context']).to.equal('other');
@@ -222,7 +220,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     const h = home();
     const other = join(h.dir, 'pinned.pem');
     writeFileSync(other, (await createSelfSignedCertificate('localhost')).certPem);
-    const run = await runClient(['proxy', '-n', 'c1', '--relay', relayUrl(), '--port', String(await freePort()), '--certificate-authority', other, ...(await clientTokenArgs('c1'))], h.env);
+    const run = await runRole('proxy', ['proxy', '-n', 'c1', '--relay', relayUrl(), '--port', String(await freePort()), '--certificate-authority', other, ...(await clientTokenArgs('c1'))], { env: h.env });
     expect(run.code, run.stderr).to.equal(5);
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).to.have.length(1);
@@ -239,7 +237,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
 
   it('unknown cluster and a cluster whose agent left: one line each (last seen for the latter), exit 3', async () => {
     const h = home();
-    const unknown = await runClient(['proxy', '-n', 'nope', '--relay', relayUrl(), '--port', String(await freePort()), ...(await clientTokenArgs('nope'))], h.env);
+    const unknown = await runRole('proxy', ['proxy', '-n', 'nope', '--relay', relayUrl(), '--port', String(await freePort()), ...(await clientTokenArgs('nope'))], { env: h.env });
     expect(unknown.code).to.equal(3);
     expect(unknown.stderr).to.match(/error: .*no agent is connected for cluster nope at relay relay-it \(this relay has not seen one since it started\)/);
 
@@ -248,7 +246,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     await agent.waitForLog('connected to the relay');
     await agent.stop('SIGKILL');
     await sleep(300);
-    const gone = await runClient(['proxy', '-n', 'gone', '--relay', relayUrl(), '--port', String(await freePort()), ...(await clientTokenArgs('gone'))], h.env);
+    const gone = await runRole('proxy', ['proxy', '-n', 'gone', '--relay', relayUrl(), '--port', String(await freePort()), ...(await clientTokenArgs('gone'))], { env: h.env });
     expect(gone.code).to.equal(3);
     expect(gone.stderr).to.match(/no agent is connected for cluster gone at relay relay-it \(last seen \d{4}-\d\d-\d\dT/);
   });
@@ -256,7 +254,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
   it('relay unreachable: retries with backoff, saying so each time, then gives up with exit 1', async () => {
     const h = home();
     const closed = await freePort();
-    const run = await runClient(['proxy', '-n', 'c1', '--relay', `wss://127.0.0.1:${closed}`, '--relay-wait', '3s', '--port', String(await freePort()), ...(await clientTokenArgs('c1'))], h.env);
+    const run = await runRole('proxy', ['proxy', '-n', 'c1', '--relay', `wss://127.0.0.1:${closed}`, '--relay-wait', '3s', '--port', String(await freePort()), ...(await clientTokenArgs('c1'))], { env: h.env });
     expect(run.code).to.equal(1);
     expect(run.stderr.match(/could not be reached: .*; retrying in \d+\.\d s/g) ?? []).to.have.length.greaterThan(1);
     expect(run.stderr).to.match(/error: .*gave up after \d+ attempts/);
@@ -266,7 +264,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     const h = home();
     const bad = join(h.dir, 'bad.token');
     writeFileSync(bad, `${await ws.keys.token('client', 'c1', -60)}\n`);
-    const run = await runClient(['proxy', '-n', 'c1', '--relay', relayUrl(), '--relay-ca-file', ws.relayCertFile, '--relay-token-file', bad, '--port', String(await freePort())], h.env);
+    const run = await runRole('proxy', ['proxy', '-n', 'c1', '--relay', relayUrl(), '--relay-ca-file', ws.relayCertFile, '--relay-token-file', bad, '--port', String(await freePort())], { env: h.env });
     expect(run.code).to.equal(4);
     expect(run.stderr).to.match(/error: relay wss:\/\/127\.0\.0\.1:\d+ answered HTTP 401/);
   });
@@ -277,13 +275,14 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     writeFileSync(secretFile, 'ci-app-secret\n', { mode: 0o600 });
     const issuer = ['--authority', provider.issuer, '--client-id', 'ci-app', '--authority-ca-file', issuerCaFile];
     for (const scope of [`${RELAY_AUDIENCE}/.default`, `${KUBE_AUDIENCE}/.default`]) {
-      const login = await runClient(['login', '--client-secret-file', secretFile, ...issuer, '--scope', scope], h.env);
+      const login = await runRole('login', ['login', '--client-secret-file', secretFile, ...issuer, '--scope', scope], { env: h.env });
       expect(login.code, login.stderr).to.equal(0);
     }
     const port = await freePort();
-    const proc = startClient(
+    const proc = startRole(
+      'proxy',
       ['proxy', '-n', 'c1', '--relay', relayUrl(), '--relay-ca-file', ws.relayCertFile, '--port', String(port), '--output', 'json', '--relay-scope', `${RELAY_AUDIENCE}/.default`, ...issuer, '--scope', `${KUBE_AUDIENCE}/.default`],
-      h.env,
+      { env: h.env },
     );
     clients.push(proc);
     await proc.waitFor('stdout', /"ready"/);
@@ -324,13 +323,13 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
   it('clusters: the relay\'s clusters with connected agents and last seen, as a table or JSON', async () => {
     const h = home();
     const args = ['clusters', '--relay', relayUrl(), '--relay-ca-file', ws.relayCertFile, '--relay-token-file', await ws.keys.tokenFile('client', 'c1', 'list.token')];
-    const json = await runClient([...args, '--output', 'json'], h.env);
+    const json = await runRole('clusters', [...args, '--output', 'json'], { env: h.env });
     expect(json.code, json.stderr).to.equal(0);
     const answer = JSON.parse(json.stdout) as { relay: string; clusters: { name: string; agents: number; lastSeen: string }[] };
     expect(answer.relay).to.equal('relay-it');
     // A cluster-scoped client token sees only its own cluster.
     expect(answer.clusters.map((c) => [c.name, c.agents])).to.deep.equal([['c1', 1]]);
-    const table = await runClient(args, h.env);
+    const table = await runRole('clusters', args, { env: h.env });
     expect(table.code, table.stderr).to.equal(0);
     expect(table.stdout.split('\n')[0]).to.match(/^NAME\s+AGENTS\s+READY\s+LAST SEEN$/);
     expect(table.stdout).to.match(/\nc1\s+1\s+1\s+now\n/);

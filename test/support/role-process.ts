@@ -28,11 +28,26 @@ export interface RoleProcess {
 
 export const cliPath = repoPath('dist/proxy/src/cli/main.js');
 
-export function startRole(name: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; nodeOptions?: string[] } = {}): RoleProcess {
+export interface RoleOptions {
+  /** Laid over this process's environment (and LOG_LEVEL=debug, which it may override). */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  nodeOptions?: string[];
+}
+
+export function startRole(name: string, args: string[], options: RoleOptions = {}): RoleProcess {
   return startCommand(name, process.execPath, [...(options.nodeOptions ?? []), cliPath, ...args], {
     env: { ...process.env, LOG_LEVEL: 'debug', ...options.env },
     cwd: options.cwd,
   });
+}
+
+/** Runs a command (`clusters`, a `proxy` that fails, `login`) to completion; stdout and stderr stay apart, so a
+ *  test can check that stdout holds exactly the ready line, the YAML or the table. */
+export async function runRole(name: string, args: string[], options: RoleOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = startRole(name, args, options);
+  const code = await proc.exited;
+  return { code, stdout: proc.stdout(), stderr: proc.stderr() };
 }
 
 /** Any command, with the same log collection; `env` is its whole environment. */

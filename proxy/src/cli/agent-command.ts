@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { onShutdownSignals } from '../common/shutdown.js';
 import { agentConfigFromFlags } from '../agent/agent-config.js';
 import type { AgentFlags } from '../agent/agent-config.js';
-import { collect, parseFlags } from './flag-helpers.js';
+import { addOpsHostOption, collect, parseFlags } from './flag-helpers.js';
 
 export function registerAgentCommand(program: Command): void {
-  program
+  const command = program
     .command('agent')
     .description('run the in-cluster agent: dial out to the relay(s) and bridge streams to the upstream (kube-aad-proxy)')
     .option('--cluster-name <name>', 'this cluster, as named in the agent token')
@@ -20,8 +20,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--heartbeat-lease-name <name>', 'Lease renewed every 10 s while connected to a relay')
     .option('--heartbeat-lease-namespace <ns>', 'namespace of the heartbeat Lease')
     .option('--heartbeat-lease-labels <k=v,...>', 'labels set on the heartbeat Lease')
-    .option('--kubeconfig <file>', 'kubeconfig for the heartbeat when running outside a cluster (default: in-cluster)')
-    .option('--ops-host <host>', 'address of the ops port (/healthz, /readyz, /metrics)', '0.0.0.0')
+    .option('--kubeconfig <file>', 'kubeconfig for the heartbeat when running outside a cluster (default: in-cluster)');
+  addOpsHostOption(command)
     .option('--ops-port <port>', 'ops port', '8081')
     .option('--drain-timeout <duration>', 'on SIGTERM, how long in-flight streams may take to finish', '50s')
     .option('--insecure', 'allow plain ws:// relay URLs (loopback tests only)')

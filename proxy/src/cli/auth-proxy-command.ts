@@ -3,8 +3,9 @@
 // with one line naming the fix.
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
-import { FlagFileError, readFlagFile as readFile } from '../common/flag-file.js';
+import { InvalidArgumentError } from 'commander';
+import { parseSecondsOrDuration } from '../common/duration.js';
+import { FlagFileError, readFlagFile } from '../common/flag-file.js';
 import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import type { AuthProxyConfig, GraphGroupsConfig } from '../authproxy/config.js';
@@ -12,12 +13,12 @@ import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
 import { fetchTrusting } from '../authproxy/graph-http.js';
 import { msalClientCertificate } from '../common/client-certificate.js';
 import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
-import { portArgument } from './flag-helpers.js';
+import { addOpsHostOption, portArgument } from './flag-helpers.js';
 
 interface AuthProxyFlags {
   address: string;
   port: number;
-  opsAddress: string;
+  opsHost: string;
   opsPort: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
@@ -38,7 +39,8 @@ interface AuthProxyFlags {
   graphClientCertificateFile?: string;
   graphCaFile?: string;
   graphCacheTtl: number;
-  drainSeconds: number;
+  /** A duration, or whole seconds as before it took durations. */
+  drainSeconds: string;
 }
 
 function seconds(value: string): number {
@@ -54,19 +56,9 @@ function list(value: string, previous: string[] | undefined): string[] {
 /** Thrown for flag combinations commander cannot check; reported as a usage error. */
 class FlagError extends Error {}
 
-/** The shared reader, with this command's wording ("cannot read it ...; give a readable file") and a FlagError. */
-function readFlagFile(flag: string, path: string): string {
-  try {
-    return readFile(path, flag);
-  } catch (error) {
-    if (!(error instanceof FlagFileError)) throw error;
-    throw new FlagError(`${flag} ${path}: cannot read it (${error.code}); give a readable file`, { cause: error.cause });
-  }
-}
-
 /** A CA bundle flag's file: at least one PEM certificate, every one parseable, or a FlagError now. */
 function readCaBundle(flag: string, path: string): string {
-  const pem = readFlagFile(flag, path);
+  const pem = readFlagFile(path, flag);
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) throw new FlagError(`${flag} ${path} holds no PEM certificate; give the CA bundle (BEGIN CERTIFICATE blocks)`);
   for (const block of blocks) {
@@ -95,12 +87,12 @@ function graphCredential(flags: AuthProxyFlags): GraphClientCredential {
     throw new FlagError('give only one of --graph-client-secret-file and --graph-client-certificate-file');
   }
   if (flags.graphClientSecretFile) {
-    const secret = readFlagFile('--graph-client-secret-file', flags.graphClientSecretFile).trim();
+    const secret = readFlagFile(flags.graphClientSecretFile, '--graph-client-secret-file').trim();
     if (!secret) throw new FlagError(`--graph-client-secret-file ${flags.graphClientSecretFile} is empty; put the app's client secret in it`);
     return { kind: 'secret', secret };
   }
   if (flags.graphClientCertificateFile) {
-    const pem = readFlagFile('--graph-client-certificate-file', flags.graphClientCertificateFile);
+    const pem = readFlagFile(flags.graphClientCertificateFile, '--graph-client-certificate-file');
     try {
       // Checked now (parseable, unencrypted, key matching the certificate), not at the first overage request.
       return { kind: 'certificate', certificate: msalClientCertificate(pem, '--graph-client-certificate-file', flags.graphClientCertificateFile) };
@@ -109,6 +101,15 @@ function graphCredential(flags: AuthProxyFlags): GraphClientCredential {
     }
   }
   throw new FlagError('--graph-client-id needs --graph-client-secret-file or --graph-client-certificate-file');
+}
+
+/** --drain-seconds in milliseconds, or a FlagError (usage, exit 2) when it is neither a duration nor whole seconds. */
+function drainMs(text: string): number {
+  try {
+    return parseSecondsOrDuration(text, '--drain-seconds');
+  } catch (error) {
+    throw new FlagError((error as Error).message, { cause: error });
+  }
 }
 
 /** Turns parsed flags into the proxy's configuration, or throws FlagError naming the fix. */
@@ -165,7 +166,7 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
   return {
     listenHost: flags.address,
     listenPort: flags.port,
-    opsHost: flags.opsAddress,
+    opsHost: flags.opsHost,
     opsPort: flags.opsPort,
     tlsCertFile: flags.tlsCertFile,
     tlsKeyFile: flags.tlsKeyFile,
@@ -173,7 +174,7 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
     oidc,
     serviceAccountTokens: flags.serviceAccountTokens,
     ...(graph ? { graph } : {}),
-    drainMs: flags.drainSeconds * 1000,
+    drainMs: drainMs(flags.drainSeconds),
   };
 }
 
@@ -186,8 +187,8 @@ export function registerAuthProxyCommand(program: Command): void {
         '(service-account tokens) are passed through unchanged for the apiserver to authenticate.',
     )
     .option('--address <ip>', 'address to listen on', '0.0.0.0')
-    .option('--port <port>', 'HTTPS port', portArgument, 8443)
-    .option('--ops-address <ip>', 'address of the /healthz, /readyz and /metrics endpoint', '0.0.0.0')
+    .option('--port <port>', 'HTTPS port', portArgument, 8443);
+  addOpsHostOption(command)
     .option('--ops-port <port>', 'port of the /healthz, /readyz and /metrics endpoint', portArgument, 8081)
     .option('--tls-cert-file <path>', 'PEM certificate served (re-read when it changes)')
     .option('--tls-key-file <path>', 'PEM private key of the certificate (re-read when it changes)')
@@ -217,13 +218,13 @@ export function registerAuthProxyCommand(program: Command): void {
         'system roots, never replacing them; Graph does not inherit --oidc-ca-file',
     )
     .option('--graph-cache-ttl <seconds>', 'how long resolved groups are cached per principal', seconds, 300)
-    .addOption(new Option('--drain-seconds <seconds>', 'on SIGTERM, how long in-flight requests may finish').argParser(seconds).default(10))
+    .option('--drain-seconds <duration>', 'on SIGTERM, how long in-flight requests may finish: a duration (10s, 1m) or whole seconds (10)', '10s')
     .action(async (flags: AuthProxyFlags) => {
       let config: Omit<AuthProxyConfig, 'logger'>;
       try {
         config = authProxyConfigFromFlags(flags);
       } catch (error) {
-        if (error instanceof FlagError) command.error(`error: ${error.message}`, { exitCode: 2, code: 'clusterconnect.invalidFlags' });
+        if (error instanceof FlagError || error instanceof FlagFileError) command.error(`error: ${error.message}`, { exitCode: 2, code: 'clusterconnect.invalidFlags' });
         throw error;
       }
       const logger = createLogger('auth-proxy');

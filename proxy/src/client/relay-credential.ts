@@ -2,10 +2,10 @@
 // file re-read on every use so a rotated token is picked up), or an OIDC access token for the relay's audience
 // from the login cache (refreshed silently by acquireToken). Where a token says when it expires, the session is
 // re-dialed with a fresh one before then; opaque tokens are simply re-read on every dial.
-import { readFile } from 'node:fs/promises';
 import { acquireToken } from './login/acquire-token.js';
 import type { LoginTarget } from './login/login-target.js';
 import type { TokenCacheFile } from './login/token-cache.js';
+import { readFlagFileAsync } from '../common/flag-file.js';
 import { unverifiedClaims } from '../common/unverified-jwt.js';
 
 export interface RelayToken {
@@ -15,7 +15,7 @@ export interface RelayToken {
 }
 
 export interface RelayCredential {
-  /** For messages ("relay client token file x", "OIDC login for …"); never the token. */
+  /** For messages ("--relay-token-file x", "OIDC login for …"); never the token. */
   describe: string;
   current(): Promise<RelayToken>;
 }
@@ -38,15 +38,10 @@ export function inlineRelayCredential(token: string, source: string): RelayCrede
 
 export function fileRelayCredential(file: string): RelayCredential {
   return {
-    describe: `relay client token file ${file}`,
+    describe: `--relay-token-file ${file}`,
     async current() {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (error) {
-        throw new Error(`relay client token file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-      }
-      if (text.trim() === '') throw new Error(`relay client token file ${file} is empty`);
+      const text = await readFlagFileAsync(file, '--relay-token-file');
+      if (text.trim() === '') throw new Error(`--relay-token-file ${file} is empty; put the relay client token in it`);
       return withExpiry(text.trim());
     },
   };

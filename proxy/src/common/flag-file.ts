@@ -1,8 +1,25 @@
 // A file a flag names (a token, a CA bundle, a key), read when the flags are checked so a missing or unreadable
-// file stops the command with one sentence naming the flag instead of a stack trace.
+// file stops the command with one sentence naming the flag instead of a stack trace. The async variant is for
+// files re-read while running (rotated tokens, credentials read on each acquisition): same message, same error.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
-/** `${flag} ${path} cannot be read (ENOENT)`; `cause` is the error from the file system. */
+/** What to do about the common codes; anything else gets the generic advice. */
+function fixFor(code: string): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'check the path';
+    case 'EACCES':
+    case 'EPERM':
+      return 'make it readable by this user';
+    case 'EISDIR':
+      return 'give a file, not a directory';
+    default:
+      return 'give a readable file';
+  }
+}
+
+/** `${flag} ${path} cannot be read (ENOENT); check the path`; `cause` is the error from the file system. */
 export class FlagFileError extends Error {
   /** The file system's error code (ENOENT, EACCES, ...), or 'error' when it gave none. */
   readonly code: string;
@@ -12,15 +29,24 @@ export class FlagFileError extends Error {
     cause: unknown,
   ) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
-    super(`${flag} ${path} cannot be read (${code})`, { cause });
+    super(`${flag} ${path} cannot be read (${code}); ${fixFor(code)}`, { cause });
     this.code = code;
   }
 }
 
-/** The whole file as UTF-8, or a FlagFileError naming the flag, the path and the file system's error code. */
+/** The whole file as UTF-8, or a FlagFileError naming the flag, the path, the file system's error code and the fix. */
 export function readFlagFile(path: string, flag: string): string {
   try {
     return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FlagFileError(flag, path, error);
+  }
+}
+
+/** readFlagFile without blocking the event loop, for files read again while the command runs. */
+export async function readFlagFileAsync(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
   } catch (error) {
     throw new FlagFileError(flag, path, error);
   }

@@ -113,7 +113,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       }),
     });
     const operatorToken = (await kubectlOk(['create', 'token', options.operatorServiceAccount.name, '-n', options.operatorServiceAccount.namespace, '--duration', '2h'])).trim();
-    const operatorArgs = ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-address', '127.0.0.1', '--ops-port', '0'];
+    const operatorArgs = ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-host', '127.0.0.1', '--ops-port', '0'];
     let operator = startRole('operator', operatorArgs);
     started.push({ stop: (signal) => operator.stop(signal) });
     await operator.waitForLog('watching ClusterConnects');

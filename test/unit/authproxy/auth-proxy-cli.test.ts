@@ -17,6 +17,9 @@ describe('clusterconnect auth-proxy (flags)', () => {
     expect(result.stdout).to.contain('(default: 8443)');
     expect(result.stdout).to.contain('(default: 8081)');
     expect(result.stdout).to.contain('(default: "oid")');
+    expect(result.stdout.replace(/\s+/g, ' ')).to.contain('--drain-seconds <duration> on SIGTERM, how long in-flight requests may finish: a duration (10s, 1m) or whole seconds (10) (default: "10s")');
+    expect(result.stdout).to.contain('--ops-host <host>');
+    expect(result.stdout, 'the old name is accepted but not offered').to.not.contain('--ops-address');
   });
 
   const badFlags: [string, string[], RegExp][] = [
@@ -26,7 +29,9 @@ describe('clusterconnect auth-proxy (flags)', () => {
     ['an http issuer', ['--tls-cert-file', 'c', '--tls-key-file', 'k', '--oidc-issuer-url', 'http://issuer.test', '--oidc-audience', 'a'], /must be an https URL/],
     ['nothing to authenticate with', ['--tls-cert-file', 'c', '--tls-key-file', 'k', '--no-service-account-tokens'], /give --oidc-issuer-url, or drop --no-service-account-tokens/],
     ['Graph without a credential', ['--tls-cert-file', 'c', '--tls-key-file', 'k', '--oidc-issuer-url', 'https://i.test/v2.0', '--oidc-audience', 'a', '--graph-client-id', 'x'], /needs --graph-client-secret-file or --graph-client-certificate-file/],
-    ['an unreadable secret file', ['--tls-cert-file', 'c', '--tls-key-file', 'k', '--oidc-issuer-url', 'https://i.test/v2.0', '--oidc-audience', 'a', '--graph-client-id', 'x', '--graph-client-secret-file', '/nonexistent/secret'], /cannot read it \(ENOENT\)/],
+    ['an unreadable secret file', ['--tls-cert-file', 'c', '--tls-key-file', 'k', '--oidc-issuer-url', 'https://i.test/v2.0', '--oidc-audience', 'a', '--graph-client-id', 'x', '--graph-client-secret-file', '/nonexistent/secret'], /^error: --graph-client-secret-file \/nonexistent\/secret cannot be read \(ENOENT\); check the path$/m],
+    ['an unreadable CA file', ['--tls-cert-file', 'c', '--tls-key-file', 'k', '--oidc-issuer-url', 'https://i.test/v2.0', '--oidc-audience', 'a', '--oidc-ca-file', '/nonexistent/ca.pem'], /^error: --oidc-ca-file \/nonexistent\/ca\.pem cannot be read \(ENOENT\); check the path$/m],
+    ['a drain time that is no duration', ['--tls-cert-file', 'c', '--tls-key-file', 'k', '--drain-seconds', '10x'], /^error: --drain-seconds "10x" is not a duration: use whole seconds \(30\) or a number with a unit/],
   ];
   for (const [what, args, message] of badFlags) {
     it(`stops on ${what} with one line naming the fix and exit code 2`, async () => {

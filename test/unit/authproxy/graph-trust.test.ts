@@ -55,7 +55,7 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
   const flags = (overrides: Partial<Flags> = {}): Flags => ({
     address: '127.0.0.1',
     port: 0,
-    opsAddress: '127.0.0.1',
+    opsHost: '127.0.0.1',
     opsPort: 0,
     tlsCertFile: 'tls.crt',
     tlsKeyFile: 'tls.key',
@@ -71,7 +71,7 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
     graphClientId: 'kube-aad-proxy',
     graphClientSecretFile: secretFile,
     graphCacheTtl: 300,
-    drainSeconds: 1,
+    drainSeconds: '1',
     ...overrides,
   });
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCredentialRenewal, renewalTiming } from '../../../proxy/src/client/credential-renewal.js';
@@ -26,8 +26,14 @@ describe('proxy: relay credential and its renewal', () => {
     writeFileSync(file, '  ');
     await credential.current().then(
       () => expect.fail('empty file accepted'),
-      (e: Error) => expect(e.message).to.equal(`relay client token file ${file} is empty`),
+      (e: Error) => expect(e.message).to.equal(`--relay-token-file ${file} is empty; put the relay client token in it`),
     );
+    rmSync(file);
+    await credential.current().then(
+      () => expect.fail('missing file accepted'),
+      (e: Error) => expect(e.message).to.equal(`--relay-token-file ${file} cannot be read (ENOENT); check the path`),
+    );
+    expect(credential.describe).to.equal(`--relay-token-file ${file}`);
     expect(inlineRelayCredential(' x ', '--relay-token').describe).to.equal('--relay-token');
   });
 

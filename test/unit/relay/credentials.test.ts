@@ -89,6 +89,14 @@ describe('relay credentials', () => {
       (error: Error) => expect(error.message).to.contain('clusterconnect relay keygen'),
     );
   });
+
+  it('a key file that cannot be read is named by the flag that gave it', async () => {
+    const missing = join(keys.dir, 'missing.pem');
+    await loadPublicKey(missing).then(
+      () => expect.fail('loaded'),
+      (error: Error) => expect(error.message).to.equal(`--public-key-file ${missing} cannot be read (ENOENT); check the path`),
+    );
+  });
 });
 
 describe('relay client authentication', () => {

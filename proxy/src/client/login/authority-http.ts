@@ -1,11 +1,11 @@
 // HTTP to the authority: Node's roots, plus the --authority-ca-file bundle for private issuers (and the tests'
 // self-signed one). msal gets it through its documented networkClient seam, openid-client through customFetch.
-import { readFile } from 'node:fs/promises';
 import type { INetworkModule } from '@azure/msal-node';
 import { createHttpsFetch } from '../../authproxy/https-fetch.js';
 import type { FetchLike } from '../../authproxy/https-fetch.js';
 import { createMsalNetworkClient } from '../../authproxy/msal-network-client.js';
 import { defaultRootsPlus } from '../../common/ca-trust.js';
+import { readFlagFileAsync } from '../../common/flag-file.js';
 import type { LoginTarget } from './login-target.js';
 
 export interface AuthorityHttp {
@@ -16,13 +16,7 @@ export interface AuthorityHttp {
 
 export async function authorityHttp(target: LoginTarget): Promise<AuthorityHttp> {
   if (!target.caFile) return { fetch: (url, init) => fetch(url, init) };
-  let extra: string;
-  try {
-    extra = await readFile(target.caFile, 'utf8');
-  } catch (error) {
-    throw new Error(`--authority-ca-file ${target.caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-  const ca = defaultRootsPlus(extra);
+  const ca = defaultRootsPlus(await readFlagFileAsync(target.caFile, '--authority-ca-file'));
   let msalNetworkClient: INetworkModule | undefined;
   // Built on first use: each trust context with Node's ~265 roots costs ~20 ms, and the openid-client path
   // (get-token for a generic issuer) never asks for msal's.

@@ -1,10 +1,10 @@
 // @azure/msal-node applications for a login target. msal keeps its own cache format; we hold its serialized form
 // inside our versioned envelope (a cache plugin bridges the two), so an msal upgrade that changes its format
 // breaks at most a re-login, never our file.
-import { readFile } from 'node:fs/promises';
 import { ConfidentialClientApplication, LogLevel, PublicClientApplication } from '@azure/msal-node';
 import type { Configuration, ICachePlugin } from '@azure/msal-node';
 import { msalClientCertificate } from '../../common/client-certificate.js';
+import { readFlagFileAsync } from '../../common/flag-file.js';
 import { useMsalAuthority } from '../../common/msal-authority.js';
 import { authorityHttp } from './authority-http.js';
 import type { LoginTarget } from './login-target.js';
@@ -52,32 +52,24 @@ export async function msalConfiguration(target: LoginTarget, cache: MsalCacheHol
   return { configuration, ...(authorityMetadata ? { authorityMetadata } : {}) };
 }
 
-async function readCredentialFile(path: string, flag: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`${flag} ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
-  }
-}
-
 /** A confidential client for a service principal or a federated workload identity. */
 export async function confidentialClient(target: LoginTarget, method: Exclude<LoginMethod, { kind: 'device-code' }>, cache: MsalCacheHolder, knownMetadata?: string): Promise<{ app: ConfidentialClientApplication; authorityMetadata?: string }> {
   const setup = await msalConfiguration(target, cache, knownMetadata);
   const auth = setup.configuration.auth;
   switch (method.kind) {
     case 'client-secret': {
-      const secret = (await readCredentialFile(method.secretFile, '--client-secret-file')).trim();
+      const secret = (await readFlagFileAsync(method.secretFile, '--client-secret-file')).trim();
       if (!secret) throw new Error(`--client-secret-file ${method.secretFile} is empty`);
       auth.clientSecret = secret;
       break;
     }
     case 'certificate':
-      auth.clientCertificate = msalClientCertificate(await readCredentialFile(method.certificateFile, '--certificate-file'), '--certificate-file', method.certificateFile);
+      auth.clientCertificate = msalClientCertificate(await readFlagFileAsync(method.certificateFile, '--certificate-file'), '--certificate-file', method.certificateFile);
       break;
     case 'federated-token':
       // Read on every acquisition: the CI runner or kubelet rotates the file, and an assertion is short-lived.
       auth.clientAssertion = async () => {
-        const assertion = (await readCredentialFile(method.tokenFile, '--federated-token-file')).trim();
+        const assertion = (await readFlagFileAsync(method.tokenFile, '--federated-token-file')).trim();
         if (!assertion) throw new Error(`--federated-token-file ${method.tokenFile} is empty`);
         return assertion;
       };

@@ -1,7 +1,8 @@
 // The relay's Ed25519 signing key pair as PEM files: PKCS#8 private key (mode 0600, needed only where tokens are
 // minted) and SPKI public key (all a relay needs).
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI } from 'jose';
+import { readFlagFileAsync } from '../../common/flag-file.js';
 import { RELAY_TOKEN_ALGORITHM } from './relay-token.js';
 
 export type RelayKey = Awaited<ReturnType<typeof importSPKI>>;
@@ -26,16 +27,9 @@ export async function generateKeyPairFiles(files: KeyPairFiles, overwrite = fals
   await writeFile(files.publicKeyFile, await exportSPKI(publicKey), { mode: 0o644, flag: 'w' });
 }
 
-async function readPem(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read the relay ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-  }
-}
-
-export async function loadPrivateKey(file: string): Promise<RelayKey> {
-  const pem = await readPem(file, 'private key');
+/** `flag` names the file in errors: `relay issue-token --key`, or the relay's `--public-key-file`. */
+export async function loadPrivateKey(file: string, flag = '--key'): Promise<RelayKey> {
+  const pem = await readFlagFileAsync(file, flag);
   try {
     return await importPKCS8(pem, RELAY_TOKEN_ALGORITHM);
   } catch {
@@ -43,8 +37,8 @@ export async function loadPrivateKey(file: string): Promise<RelayKey> {
   }
 }
 
-export async function loadPublicKey(file: string): Promise<RelayKey> {
-  const pem = await readPem(file, 'public key');
+export async function loadPublicKey(file: string, flag = '--public-key-file'): Promise<RelayKey> {
+  const pem = await readFlagFileAsync(file, flag);
   try {
     return await importSPKI(pem, RELAY_TOKEN_ALGORITHM);
   } catch {
