@@ -43,7 +43,7 @@ export function startRelayProcess(ws: Workspace, options: RelayOptions): RolePro
   const tls = options.insecure ? ['--insecure'] : ['--tls-cert-file', ws.relayCertFile, '--tls-key-file', ws.relayKeyFile];
   return startRole(
     options.name ?? 'relay',
-    ['relay', '--listen', `127.0.0.1:${options.port}`, ...tls, '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0', '--relay-name', 'relay-it', '--drain-timeout', '5s'],
+    ['relay', '--listen', `127.0.0.1:${options.port}`, ...tls, '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0', '--relay-name', 'relay-it', '--drain-timeout', '5s', '--open-failover-after', '1s'],
     { ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) },
   );
 }

@@ -135,6 +135,21 @@ describe('tunnel with real processes (relay, two agents, client proxy, TLS upstr
     expect(relay.lines.join('\n')).not.to.contain(expired.split('.')[2]);
   });
 
+  it('keeps working when one of two agents freezes with its connection up: the relay moves its opens (--open-failover-after 1s)', async () => {
+    agentB.child.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const requests = Array.from({ length: 6 }, () => randomBytes(10_000));
+      const answers = await Promise.all(requests.map((r) => exchange(proxyPort, upstream.caPem, r)));
+      answers.forEach((a, i) => expect(a.answer).to.equal(digestOf(requests[i] as Buffer)));
+      // Without failover, the opens given to the frozen agent would wait out the 30 s open timeout and fail.
+      expect(Date.now() - started).to.be.lessThan(5_000);
+      expect(relay.lines.some((l) => l.includes('stream moved to another agent before it was accepted') && l.includes('agent_silent'))).to.equal(true);
+    } finally {
+      agentB.child.kill('SIGCONT');
+    }
+  });
+
   it('keeps working when one of two agents is killed', async () => {
     agentB.child.kill('SIGKILL');
     await agentB.exited;

@@ -12,7 +12,7 @@ import { checkClusterName } from '../relay/cluster-name.js';
 import { RELAY_ROLES } from '../relay/credentials/relay-token.js';
 import type { RelayRole } from '../relay/credentials/relay-token.js';
 import type { RelayConfig } from '../relay/relay-config.js';
-import { collect, parseFlags } from './flag-helpers.js';
+import { addOpsHostOption, collect, parseFlags } from './flag-helpers.js';
 
 interface RelayFlags {
   listen: string;
@@ -30,6 +30,7 @@ interface RelayFlags {
   relayName?: string;
   drainTimeout: string;
   handshakeTimeout: string;
+  openFailoverAfter: string;
 }
 
 export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
@@ -65,6 +66,7 @@ export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
     relayName: flags.relayName ?? hostname(),
     drainTimeoutMs: parseDuration(flags.drainTimeout, '--drain-timeout'),
     handshakeTimeoutMs: parseDuration(flags.handshakeTimeout, '--handshake-timeout'),
+    failoverAfterMs: parseDuration(flags.openFailoverAfter, '--open-failover-after'),
   };
 }
 
@@ -79,12 +81,13 @@ function registerServe(relay: Command): void {
     .option('--oidc-issuer-url <url>', 'also accept client OIDC access tokens from this issuer (repeatable)', collect)
     .option('--oidc-audience <aud>', "audience client OIDC tokens must carry: the relay's own, never the cluster's")
     .option('--oidc-ca-file <file>', 'CA bundle for an OIDC issuer with a private CA, trusted in addition to the default roots for that issuer\'s discovery and keys')
-    .option('--oidc-username-claim <claim>', 'claim naming the client in logs', 'sub')
-    .option('--ops-host <host>', 'address of the ops port (/healthz, /readyz, /metrics)', '0.0.0.0')
+    .option('--oidc-username-claim <claim>', 'claim naming the client in logs', 'sub');
+  addOpsHostOption(relay)
     .option('--ops-port <port>', 'ops port', '8081')
     .option('--relay-name <name>', 'how this relay names itself in errors (default: the host name)')
     .option('--drain-timeout <duration>', 'on SIGTERM, how long open streams may take to finish', '30s')
     .option('--handshake-timeout <duration>', 'TLS handshake and upgrade request must finish within this', '10s')
+    .option('--open-failover-after <duration>', 'a new stream an agent leaves unanswered this long moves to another agent of the cluster (0s: never)', '3s')
     .action(async (flags: RelayFlags, command: Command) => {
       const config = parseFlags(command, () => relayConfigFromFlags(flags));
       const logger = createLogger('relay');

@@ -5,7 +5,7 @@ import type { TunnelSession } from '../tunnel/session.js';
 import type { ClusterConnectionInfo } from './cluster-info.js';
 
 /** What the registry needs of a session; a TunnelSession fits. */
-export type AgentSessionView = Pick<TunnelSession, 'acceptingStreams' | 'streamCount'>;
+export type AgentSessionView = Pick<TunnelSession, 'acceptingStreams' | 'streamCount' | 'lastFrameAt'>;
 
 export interface AgentConnection<S extends AgentSessionView = TunnelSession> {
   id: string;
@@ -23,6 +23,17 @@ export interface ClusterSummary {
   lastSeen: string;
 }
 
+export interface AgentRegistryOptions {
+  now?: () => Date;
+  /** The clock of `session.lastFrameAt` (performance.now()). */
+  monotonicNow?: () => number;
+  /**
+   * An agent that sent nothing for this long is passed over while another answers. Agents PING every 5 s, so a live
+   * one is never this quiet; a frozen or cut-off one is, long before the 30 s dead-peer timeout closes its session.
+   */
+  silentAfterMs?: number;
+}
+
 /** Bound on remembered last-seen times of clusters with no live agent (memory stays bounded against churn). */
 const MAX_REMEMBERED_CLUSTERS = 10_000;
 
@@ -30,9 +41,18 @@ export class AgentRegistry<S extends AgentSessionView = TunnelSession> {
   private readonly byCluster = new Map<string, AgentConnection<S>[]>();
   private readonly lastSeenAt = new Map<string, Date>();
   private readonly nextIndex = new Map<string, number>();
+  /** Agents that let an open go unanswered, with their lastFrameAt at that moment: suspect until they send again. */
+  private readonly unanswered = new WeakMap<AgentConnection<S>, number>();
   private total = 0;
+  private readonly now: () => Date;
+  private readonly monotonicNow: () => number;
+  private readonly silentAfterMs: number;
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(options: AgentRegistryOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
+    this.silentAfterMs = options.silentAfterMs ?? 12_000;
+  }
 
   get agentCount(): number {
     return this.total;
@@ -67,21 +87,41 @@ export class AgentRegistry<S extends AgentSessionView = TunnelSession> {
   }
 
   /**
-   * The agent for a new stream: among agents still accepting streams (not draining, not closed), the one with the
-   * fewest open streams; ties rotate, so equal agents share new streams in turn.
+   * The agent for a new stream: among agents still accepting streams (not draining, not closed) and not in
+   * `exclude`, the one with the fewest open streams; ties rotate, so equal agents share new streams in turn.
+   * Responsive agents come first: one that is silent, or left an open unanswered and sent nothing since, is picked
+   * only when no other is left (it may still be fine; refusing outright would be worse).
    */
-  pick(cluster: string): AgentConnection<S> | undefined {
+  pick(cluster: string, exclude?: ReadonlySet<AgentConnection<S>>): AgentConnection<S> | undefined {
     const list = this.byCluster.get(cluster);
     if (!list || list.length === 0) return undefined;
     const start = (this.nextIndex.get(cluster) ?? 0) % list.length;
     let best: AgentConnection<S> | undefined;
+    let bestSuspect: AgentConnection<S> | undefined;
     for (let i = 0; i < list.length; i++) {
       const candidate = list[(start + i) % list.length] as AgentConnection<S>;
-      if (!candidate.session.acceptingStreams) continue;
-      if (!best || candidate.session.streamCount < best.session.streamCount) best = candidate;
+      if (!candidate.session.acceptingStreams || exclude?.has(candidate)) continue;
+      if (this.isSuspect(candidate)) {
+        if (!bestSuspect || candidate.session.streamCount < bestSuspect.session.streamCount) bestSuspect = candidate;
+      } else if (!best || candidate.session.streamCount < best.session.streamCount) best = candidate;
     }
     this.nextIndex.set(cluster, start + 1);
-    return best;
+    return best ?? bestSuspect;
+  }
+
+  /** The agent did not answer an open in time: pass it over until it sends something again. */
+  markUnanswered(connection: AgentConnection<S>): void {
+    this.unanswered.set(connection, connection.session.lastFrameAt);
+  }
+
+  private isSuspect(connection: AgentConnection<S>): boolean {
+    const { lastFrameAt } = connection.session;
+    const markedAt = this.unanswered.get(connection);
+    if (markedAt !== undefined) {
+      if (lastFrameAt <= markedAt) return true;
+      this.unanswered.delete(connection);
+    }
+    return this.monotonicNow() - lastFrameAt >= this.silentAfterMs;
   }
 
   /** What the newest live agent announced; agents of one cluster normally announce the same. */

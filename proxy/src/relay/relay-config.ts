@@ -29,4 +29,6 @@ export interface RelayConfig {
   drainTimeoutMs: number;
   /** TLS handshake plus HTTP upgrade request must complete within this. */
   handshakeTimeoutMs: number;
+  /** A stream an agent leaves unanswered this long moves to another agent (0: never). */
+  failoverAfterMs: number;
 }

@@ -13,6 +13,8 @@ export interface RelayContext {
   metrics: RelayMetrics;
   logger: Logger;
   relayName: string;
+  /** A stream an agent leaves unanswered this long moves to another agent (0: never). */
+  failoverAfterMs: number;
   /** Every live session (agents and clients), so shutdown can send GOAWAY to all. */
   sessions: Set<TunnelSession>;
   draining(): boolean;

@@ -13,6 +13,7 @@ export interface RelayMetrics {
   agentConnections: Gauge;
   clientSessions: Gauge;
   errors: Counter<'reason'>;
+  failovers: Counter<'reason'>;
 }
 
 export function createRelayMetrics(registry: Registry): RelayMetrics {
@@ -28,5 +29,11 @@ export function createRelayMetrics(registry: Registry): RelayMetrics {
     agentConnections: new Gauge({ name: 'clusterconnect_relay_agent_connections', help: 'Agent WebSocket sessions currently connected', registers: [registry] }),
     clientSessions: new Gauge({ name: 'clusterconnect_relay_client_sessions', help: 'Client WebSocket sessions currently connected', registers: [registry] }),
     errors: new Counter({ name: 'clusterconnect_relay_errors_total', help: 'Refused connections and streams, by reason', labelNames: ['reason'], registers: [registry] }),
+    failovers: new Counter({
+      name: 'clusterconnect_relay_stream_failovers_total',
+      help: 'Stream opens moved to another agent before one accepted, by reason (agent_gone, agent_refused, agent_silent)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
   };
 }

@@ -73,6 +73,7 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     metrics,
     logger,
     relayName: config.relayName,
+    failoverAfterMs: config.failoverAfterMs,
     sessions: new Set(),
     draining: () => draining,
   };

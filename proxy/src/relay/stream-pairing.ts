@@ -3,7 +3,7 @@
 import type { Logger } from '../common/logger.js';
 import { ResetCode } from '../tunnel/frame.js';
 import type { FrameStream } from '../tunnel/frame-stream.js';
-import type { AgentRegistry } from './agent-registry.js';
+import type { AgentConnection, AgentRegistry } from './agent-registry.js';
 import type { RelayMetrics } from './relay-metrics.js';
 import { spliceStreams } from './stream-splice.js';
 
@@ -13,6 +13,8 @@ export interface PairingContext {
   relayName: string;
   logger: Logger;
   metrics: RelayMetrics;
+  /** See SpliceOptions.failoverAfterMs; default DEFAULT_FAILOVER_AFTER_MS. */
+  failoverAfterMs?: number;
 }
 
 export function noAgentMessage(cluster: string, relayName: string, lastSeen: Date | undefined): string {
@@ -20,13 +22,32 @@ export function noAgentMessage(cluster: string, relayName: string, lastSeen: Dat
   return `no agent is connected for cluster ${cluster} at relay ${relayName}${seen}`;
 }
 
+/** How long an agent may leave an open unanswered before the relay tries another (its upstream is one TCP connect away). */
+export const DEFAULT_FAILOVER_AFTER_MS = 3_000;
+
 /** Handles one stream a client opened for `cluster`: pick an agent, open, splice; or refuse with the reason. */
 export function routeClientStream(clientStream: FrameStream, cluster: string, context: PairingContext): void {
   const { registry, logger, metrics } = context;
-  const refuse = (reason: string, code: number = ResetCode.OpenFailed) => clientStream.reset(code, reason);
+  const tried = new Set<AgentConnection>();
+  let current: AgentConnection | undefined;
+  /** Opens the stream on the next agent not tried yet; undefined when none is left. */
+  const openOnNextAgent = (): FrameStream | undefined => {
+    for (let agent = registry.pick(cluster, tried); agent; agent = registry.pick(cluster, tried)) {
+      tried.add(agent);
+      try {
+        const stream = agent.session.openFrameStream(cluster, { relay: context.relayName });
+        current = agent;
+        return stream;
+      } catch (error) {
+        metrics.errors.inc({ reason: 'agent_open_failed' });
+        logger.info('agent could not take a stream', { cluster, agent: agent.id, reason: (error as Error).message });
+      }
+    }
+    return undefined;
+  };
   // A draining relay needs no check here: drain() sends GOAWAY first, and a session refuses new streams after it.
-  const agent = registry.pick(cluster);
-  if (!agent) {
+  const agentStream = openOnNextAgent();
+  if (!agentStream) {
     metrics.errors.inc({ reason: 'no_agent' });
     metrics.streamsTotal.inc({ result: 'rejected' });
     const connected = registry.agents(cluster).length;
@@ -35,26 +56,33 @@ export function routeClientStream(clientStream: FrameStream, cluster: string, co
         ? `all ${connected} agents of cluster ${cluster} at relay ${context.relayName} are draining; retry in a moment`
         : noAgentMessage(cluster, context.relayName, registry.lastSeen(cluster));
     logger.info('client stream refused', { cluster, reason });
-    return refuse(reason);
-  }
-  let agentStream: FrameStream;
-  try {
-    agentStream = agent.session.openFrameStream(cluster, { relay: context.relayName });
-  } catch (error) {
-    metrics.errors.inc({ reason: 'agent_open_failed' });
-    metrics.streamsTotal.inc({ result: 'rejected' });
-    return refuse(`agent ${agent.id} of cluster ${cluster} could not take the stream: ${(error as Error).message}`);
+    return clientStream.reset(ResetCode.OpenFailed, reason);
   }
   metrics.streamsOpen.inc();
-  spliceStreams(clientStream, agentStream, {
-    bytes: (direction, count) => metrics.bytes.add(direction, count),
-    accepted: () => metrics.streamsTotal.inc({ result: 'accepted' }),
-    refused(reason) {
-      // The agent could not reach its upstream: the client gets the agent's sentence, which names the upstream.
-      metrics.errors.inc({ reason: 'upstream_unreachable' });
-      metrics.streamsTotal.inc({ result: 'rejected' });
-      logger.info('agent refused a stream', { cluster, agent: agent.id, reason });
+  spliceStreams(
+    clientStream,
+    agentStream,
+    {
+      bytes: (direction, count) => metrics.bytes.add(direction, count),
+      accepted: () => metrics.streamsTotal.inc({ result: 'accepted' }),
+      refused(reason) {
+        // The agent could not reach its upstream: the client gets the agent's sentence, which names the upstream.
+        metrics.errors.inc({ reason: 'upstream_unreachable' });
+        metrics.streamsTotal.inc({ result: 'rejected' });
+        logger.info('agent refused a stream', { cluster, agent: current?.id, reason });
+      },
+      finished: () => metrics.streamsOpen.dec(),
+      reopen(why, detail) {
+        const from = current;
+        if (why === 'agent_silent' && from) registry.markUnanswered(from);
+        const next = openOnNextAgent();
+        if (next) {
+          metrics.failovers.inc({ reason: why });
+          logger.info('stream moved to another agent before it was accepted', { cluster, from: from?.id, to: current?.id, why, detail });
+        }
+        return next;
+      },
     },
-    finished: () => metrics.streamsOpen.dec(),
-  });
+    { failoverAfterMs: context.failoverAfterMs ?? DEFAULT_FAILOVER_AFTER_MS },
+  );
 }

@@ -2,10 +2,17 @@
 // stream id rewritten (no re-chunking, no copy), and each receiver's WINDOW grants go to the far sender one for one,
 // so flow control runs end to end: the relay holds at most one window per stream, the far receiver's, and only
 // while its socket to that receiver is backed up. Half-close and resets pass through with their code and reason.
+//
+// Until an agent accepts, the open can move to another agent (failover): when the agent's session dies, when it
+// refuses because it is draining, or when it does not answer in time. What the client sent so far (its TLS
+// ClientHello) is replayed there; nothing upstream has answered it yet, so the move is invisible to the client.
 import type { FrameStream } from '../tunnel/frame-stream.js';
-import { ResetCode } from '../tunnel/frame.js';
+import { FRAME_HEADER_SIZE, ResetCode } from '../tunnel/frame.js';
 
 export type ByteDirection = 'client_to_agent' | 'agent_to_client';
+
+/** Why an open moved to another agent (a metrics label). */
+export type FailoverReason = 'agent_gone' | 'agent_refused' | 'agent_silent';
 
 export interface SpliceHooks {
   /** DATA payload bytes forwarded (for metrics). */
@@ -16,41 +23,111 @@ export interface SpliceHooks {
   refused(reason: string): void;
   /** Both streams are gone. Called once. */
   finished(): void;
+  /** A stream on another agent for this open, or undefined when no other agent is left to try. */
+  reopen?(why: FailoverReason, detail: string): FrameStream | undefined;
 }
 
-export function spliceStreams(client: FrameStream, agent: FrameStream, hooks: SpliceHooks): void {
+export interface SpliceOptions {
+  /** Move an open that got no answer for this long to another agent, if there is one (0: wait for the open timeout). */
+  failoverAfterMs?: number;
+}
+
+export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hooks: SpliceHooks, options: SpliceOptions = {}): void {
+  const failoverAfterMs = options.failoverAfterMs ?? 0;
+  let agent = firstAgent;
   let finished = false;
+  /** The client's frames before any agent accepted, kept for a failover; undefined once one accepted. */
+  let early: { data: Buffer[]; closeWrite: boolean; window: number } | undefined = { data: [], closeWrite: false, window: 0 };
+  let answerTimer: NodeJS.Timeout | undefined;
+
+  const stopTimer = () => {
+    if (answerTimer) clearTimeout(answerTimer);
+    answerTimer = undefined;
+  };
   const maybeFinished = () => {
     if (finished || client.isOpen || agent.isOpen) return;
     finished = true;
+    stopTimer();
     hooks.finished();
   };
+
+  /** Moves the open to another agent and replays the client's early frames there; false if there is none. */
+  const failover = (why: FailoverReason, detail: string): boolean => {
+    if (!early || !client.isOpen) return false;
+    const next = hooks.reopen?.(why, detail);
+    if (!next) return false;
+    const previous = agent;
+    attachAgent(next);
+    // Already gone when it died or refused; a silent agent is told to drop the open.
+    previous.reset(ResetCode.Cancel, 'no answer in time; the stream was opened on another agent');
+    // Copies: the first agent's stream rewrote each message's stream id in place, and may still be sending them.
+    for (const message of early.data) next.sendData(Buffer.from(message), message.length - FRAME_HEADER_SIZE);
+    if (early.window > 0) next.sendWindow(early.window);
+    if (early.closeWrite) next.closeWrite();
+    return true;
+  };
+
   client.attach({
     data(message, length) {
       hooks.bytes('client_to_agent', length);
+      early?.data.push(message);
       agent.sendData(message, length);
     },
-    window: (increment) => agent.sendWindow(increment),
+    window(increment) {
+      if (early) early.window += increment;
+      agent.sendWindow(increment);
+    },
     accept: () => undefined,
-    closeWrite: () => agent.closeWrite(),
-    reset: (code, reason) => agent.reset(code, reason),
-    finished: maybeFinished,
-  });
-  agent.attach({
-    data(message, length) {
-      hooks.bytes('agent_to_client', length);
-      client.sendData(message, length);
+    closeWrite() {
+      if (early) early.closeWrite = true;
+      agent.closeWrite();
     },
-    window: (increment) => client.sendWindow(increment),
-    accept() {
-      client.accept();
-      hooks.accepted();
-    },
-    closeWrite: () => client.closeWrite(),
-    reset(code, reason, refused) {
-      if (refused && code !== ResetCode.SessionClosed) hooks.refused(reason);
-      client.reset(code, reason);
+    reset(code, reason) {
+      stopTimer();
+      agent.reset(code, reason);
     },
     finished: maybeFinished,
   });
+
+  function attachAgent(stream: FrameStream): void {
+    agent = stream;
+    stopTimer();
+    if (failoverAfterMs > 0) {
+      answerTimer = setTimeout(() => failover('agent_silent', `no answer to the open within ${failoverAfterMs} ms`), failoverAfterMs).unref();
+    }
+    // Frames from an agent the open moved away from are dropped: `stream !== agent`.
+    stream.attach({
+      data(message, length) {
+        if (stream !== agent) return;
+        hooks.bytes('agent_to_client', length);
+        client.sendData(message, length);
+      },
+      window(increment) {
+        if (stream === agent) client.sendWindow(increment);
+      },
+      accept() {
+        if (stream !== agent) return;
+        early = undefined;
+        stopTimer();
+        client.accept();
+        hooks.accepted();
+      },
+      closeWrite() {
+        if (stream === agent) client.closeWrite();
+      },
+      reset(code, reason, refused) {
+        if (stream !== agent) return;
+        stopTimer();
+        if (refused && code === ResetCode.SessionClosed && failover('agent_gone', reason)) return;
+        if (refused && code === ResetCode.Refused && failover('agent_refused', reason)) return;
+        if (refused && code !== ResetCode.SessionClosed) hooks.refused(reason);
+        client.reset(code, reason);
+      },
+      finished() {
+        if (stream === agent) maybeFinished();
+      },
+    });
+  }
+
+  attachAgent(firstAgent);
 }

@@ -132,6 +132,11 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     return this.streams.size;
   }
 
+  /** When the peer last sent anything (performance.now() clock); both sides PING every interval, so a live peer is never silent for long. */
+  get lastFrameAt(): number {
+    return this.lastReceivedAt;
+  }
+
   stats(): TunnelSessionStats {
     return { openStreams: this.streams.size, ...this.counters };
   }

@@ -6,12 +6,13 @@ import type { ClusterConnectionInfo } from '../../../proxy/src/relay/cluster-inf
 interface FakeSession extends AgentSessionView {
   acceptingStreams: boolean;
   streamCount: number;
+  lastFrameAt: number;
 }
 
 const info = (cluster: string): ClusterConnectionInfo => ({ cluster, caBundlePem: 'pem', tlsServerName: 'x', authModes: ['oidc'] });
 
 function agent(id: string, cluster = 'c1', streams = 0, accepting = true): AgentConnection<FakeSession> {
-  return { id, cluster, session: { acceptingStreams: accepting, streamCount: streams }, info: info(cluster), connectedAt: new Date() };
+  return { id, cluster, session: { acceptingStreams: accepting, streamCount: streams, lastFrameAt: performance.now() }, info: info(cluster), connectedAt: new Date() };
 }
 
 describe('relay agent registry', () => {
@@ -41,9 +42,45 @@ describe('relay agent registry', () => {
     expect(registry.agents('c1')).to.have.length(1);
   });
 
+  it('passes over an agent excluded by the caller, and has none to give when every agent is excluded', () => {
+    const registry = new AgentRegistry<FakeSession>();
+    const tried = agent('tried');
+    registry.add(tried);
+    registry.add(agent('other', 'c1', 50));
+    expect(registry.pick('c1', new Set([tried]))?.id).to.equal('other');
+    expect(registry.pick('c1', new Set(registry.agents('c1')))).to.equal(undefined);
+  });
+
+  it('passes over an agent that left an open unanswered until it sends again, but picks it when no other is left', () => {
+    const registry = new AgentRegistry<FakeSession>();
+    const frozen = agent('frozen');
+    registry.add(frozen);
+    registry.add(agent('busy', 'c1', 50));
+    registry.markUnanswered(frozen);
+    expect([registry.pick('c1')?.id, registry.pick('c1')?.id]).to.deep.equal(['busy', 'busy']);
+    expect(registry.pick('c1', new Set([registry.agents('c1')[1]!]))?.id).to.equal('frozen');
+    frozen.session.lastFrameAt += 1; // a PONG arrived
+    expect(registry.pick('c1')?.id).to.equal('frozen');
+  });
+
+  it('passes over an agent silent for longer than silentAfterMs', () => {
+    let clock = 1_000_000;
+    const registry = new AgentRegistry<FakeSession>({ monotonicNow: () => clock, silentAfterMs: 12_000 });
+    const quietOne = agent('quiet');
+    const chatty = agent('chatty', 'c1', 50);
+    quietOne.session.lastFrameAt = clock;
+    chatty.session.lastFrameAt = clock;
+    registry.add(quietOne);
+    registry.add(chatty);
+    expect(registry.pick('c1')?.id).to.equal('quiet');
+    clock += 12_000;
+    chatty.session.lastFrameAt = clock;
+    expect(registry.pick('c1')?.id).to.equal('chatty');
+  });
+
   it('remembers when the last agent of a cluster left, and lists live and gone clusters', () => {
     let now = new Date('2026-11-22T10:00:00Z');
-    const registry = new AgentRegistry<FakeSession>(() => now);
+    const registry = new AgentRegistry<FakeSession>({ now: () => now });
     expect(registry.lastSeen('c1')).to.equal(undefined);
     const a = agent('a');
     registry.add(a);

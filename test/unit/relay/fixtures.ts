@@ -71,6 +71,7 @@ export async function startTestRelay(keys: TestKeys, overrides: Partial<RelayCon
       relayName: 'relay-test',
       drainTimeoutMs: 2_000,
       handshakeTimeoutMs: 2_000,
+      failoverAfterMs: 3_000,
       ...overrides,
     },
     log.logger,
