@@ -7,6 +7,7 @@ import { HttpConnectTunnelAgent, HttpsConnectTunnelAgent } from './connect-tunne
 import { describeProxy, egressProxyFor } from './egress-proxy.js';
 import type { Logger } from './logger.js';
 import { SESSION_STREAM_WINDOW } from './stream-window.js';
+import { TUNNEL_TLS_CIPHERS } from './tls-ciphers.js';
 import { TUNNEL_SUBPROTOCOL } from '../tunnel/frame.js';
 import { TunnelSession } from '../tunnel/session.js';
 import type { TunnelSessionOptions } from '../tunnel/session.js';
@@ -80,6 +81,7 @@ export function dialRelay(options: RelayDialOptions): Promise<TunnelSession> {
       generateMask: zeroMask,
       headers: { ...options.headers, authorization: `Bearer ${options.token}` },
       handshakeTimeout: options.handshakeTimeoutMs ?? 15_000,
+      ciphers: TUNNEL_TLS_CIPHERS,
       ...(options.caPem ? { ca: options.caPem } : {}),
       ...(agent ? { agent } : {}),
     });

@@ -16,6 +16,7 @@ import { createOidcVerifier } from '../authproxy/oidc-verifier.js';
 import { TUNNEL_SUBPROTOCOL } from '../tunnel/frame.js';
 import { tunnelWebSocketOptions } from '../tunnel/ws-transport.js';
 import { AgentRegistry } from './agent-registry.js';
+import { TUNNEL_TLS_CIPHERS } from '../common/tls-ciphers.js';
 import { createClientAuthenticator } from './credentials/client-authenticator.js';
 import { loadPublicKey } from './credentials/key-files.js';
 import { createRelayTokenVerifier } from './credentials/verify-relay-token.js';
@@ -87,7 +88,16 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
   };
   const server = config.insecure
     ? http.createServer(serverOptions)
-    : https.createServer({ ...serverOptions, cert: config.tls?.certPem, key: config.tls?.keyPem, handshakeTimeout: config.handshakeTimeoutMs, minVersion: 'TLSv1.2' });
+    : https.createServer({
+        ...serverOptions,
+        cert: config.tls?.certPem,
+        key: config.tls?.keyPem,
+        handshakeTimeout: config.handshakeTimeoutMs,
+        minVersion: 'TLSv1.2',
+        // The relay's order decides, so older dialers get the cheaper suite too (tls-ciphers.ts).
+        ciphers: TUNNEL_TLS_CIPHERS,
+        honorCipherOrder: true,
+      });
   const wss = new WebSocketServer({
     noServer: true,
     ...tunnelWebSocketOptions,
