@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../common/logger.js';
 import { kubeStatusResponse } from './kube-status.js';
-import type { TlsPair } from './tls-files.js';
+import type { TlsPair } from '../common/tls-files.js';
 
 export interface HttpsServerOptions {
   tls: TlsPair;

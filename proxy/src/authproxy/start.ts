@@ -19,7 +19,7 @@ import { createOidcVerifier } from './oidc-verifier.js';
 import type { ProxyContext } from './proxy-context.js';
 import { finish, newExchange } from './proxy-context.js';
 import { createRequestHandler } from './request-handler.js';
-import { readTlsPair, watchTlsFiles } from './tls-files.js';
+import { readTlsPair, watchTlsFiles } from '../common/tls-files.js';
 import { createUpgradeHandler } from './upgrade-handler.js';
 import { createUpstream } from './upstream.js';
 import { createUpstreamConnections } from './upstream-connections.js';

@@ -40,7 +40,12 @@ export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
   let tls: RelayConfig['tls'];
   if (flags.tlsCertFile || flags.tlsKeyFile) {
     if (!flags.tlsCertFile || !flags.tlsKeyFile) throw new Error('--tls-cert-file and --tls-key-file go together');
-    tls = { certPem: readFlagFile(flags.tlsCertFile, '--tls-cert-file'), keyPem: readFlagFile(flags.tlsKeyFile, '--tls-key-file') };
+    tls = {
+      certPem: readFlagFile(flags.tlsCertFile, '--tls-cert-file'),
+      keyPem: readFlagFile(flags.tlsKeyFile, '--tls-key-file'),
+      certFile: flags.tlsCertFile,
+      keyFile: flags.tlsKeyFile,
+    };
     if (insecure) throw new Error('--insecure serves plain ws and cannot be combined with --tls-cert-file');
   } else if (!insecure) {
     throw new Error('--tls-cert-file and --tls-key-file are required (or --insecure for a loopback test)');
@@ -73,7 +78,7 @@ export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
 function registerServe(relay: Command): void {
   relay
     .option('--listen <host:port>', 'address of the tunnel port (WSS)', '0.0.0.0:8443')
-    .option('--tls-cert-file <file>', 'serving certificate chain, PEM')
+    .option('--tls-cert-file <file>', 'serving certificate chain, PEM (re-read every 10 s: a rotated certificate is served without a restart)')
     .option('--tls-key-file <file>', 'serving private key, PEM')
     .option('--insecure', 'serve plain ws:// without TLS (loopback tests only; logs a warning)')
     .option('--public-key-file <file>', 'Ed25519 public key that verifies agent and client tokens (from relay keygen)')

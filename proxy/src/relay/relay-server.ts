@@ -17,6 +17,7 @@ import { TUNNEL_SUBPROTOCOL } from '../tunnel/frame.js';
 import { tunnelWebSocketOptions } from '../tunnel/ws-transport.js';
 import { AgentRegistry } from './agent-registry.js';
 import { TUNNEL_TLS_CIPHERS } from '../common/tls-ciphers.js';
+import { watchTlsFiles } from '../common/tls-files.js';
 import { createClientAuthenticator } from './credentials/client-authenticator.js';
 import { loadPublicKey } from './credentials/key-files.js';
 import { createRelayTokenVerifier } from './credentials/verify-relay-token.js';
@@ -35,7 +36,12 @@ export interface RelayHandle {
   /** GOAWAY to every session, wait for paired streams to finish (bounded by drainTimeoutMs), then close. */
   drain(): Promise<void>;
   close(): Promise<void>;
+  /** Re-reads the certificate files now (the timer does the same); true when a new pair was installed. */
+  reloadTls(): Promise<boolean>;
 }
+
+/** The relay's order decides, so older dialers get the cheaper suite too (tls-ciphers.ts). */
+const TLS_CONTEXT_OPTIONS = { ciphers: TUNNEL_TLS_CIPHERS, honorCipherOrder: true } as const;
 
 function warnInsecure(config: RelayConfig, logger: Logger): void {
   if (config.insecure) {
@@ -94,9 +100,7 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
         key: config.tls?.keyPem,
         handshakeTimeout: config.handshakeTimeoutMs,
         minVersion: 'TLSv1.2',
-        // The relay's order decides, so older dialers get the cheaper suite too (tls-ciphers.ts).
-        ciphers: TUNNEL_TLS_CIPHERS,
-        honorCipherOrder: true,
+        ...TLS_CONTEXT_OPTIONS,
       });
   const wss = new WebSocketServer({
     noServer: true,
@@ -135,9 +139,22 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     server.close();
     throw error;
   }
+  const { certFile, keyFile, certPem, keyPem } = config.tls ?? {};
+  const tlsReloader =
+    server instanceof https.Server && certFile && keyFile && certPem && keyPem
+      ? watchTlsFiles(server, {
+          certFile,
+          keyFile,
+          initial: { cert: Buffer.from(certPem), key: Buffer.from(keyPem) },
+          intervalMs: config.tlsReloadIntervalMs ?? 10_000,
+          logger,
+          contextOptions: TLS_CONTEXT_OPTIONS,
+        })
+      : undefined;
   logger.info('relay listening', { url, opsUrl: ops.url, relay: config.relayName, clientAuth: config.clientAuth, oidcIssuers: config.oidcIssuers.map((i) => i.issuerUrl) });
 
   const closeAll = async () => {
+    tlsReloader?.stop();
     for (const session of context.sessions) session.close('relay shutting down');
     for (const client of wss.clients) client.terminate();
     server.closeAllConnections();
@@ -160,5 +177,6 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
       await closeAll();
     },
     close: closeAll,
+    reloadTls: () => tlsReloader?.check() ?? Promise.resolve(false),
   };
 }

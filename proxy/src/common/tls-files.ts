@@ -3,8 +3,9 @@
 // that does not load — typically caught between writing the certificate and the key — is skipped until it does.
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import type { Server } from 'node:https';
-import type { Logger } from '../common/logger.js';
+import type { Logger } from './logger.js';
 
 export interface TlsPair {
   cert: Buffer;
@@ -24,7 +25,20 @@ export interface TlsReloader {
   stop(): void;
 }
 
-export function watchTlsFiles(server: Server, options: { certFile: string; keyFile: string; initial: TlsPair; intervalMs: number; logger: Logger }): TlsReloader {
+export interface WatchTlsFilesOptions {
+  certFile: string;
+  keyFile: string;
+  initial: TlsPair;
+  intervalMs: number;
+  logger: Logger;
+  /**
+   * The server's other context options (ciphers, honorCipherOrder): setSecureContext builds a whole new context
+   * and resets ciphers to Node's defaults unless they are given again.
+   */
+  contextOptions?: SecureContextOptions;
+}
+
+export function watchTlsFiles(server: Server, options: WatchTlsFilesOptions): TlsReloader {
   let current = options.initial;
   let checking: Promise<boolean> | undefined;
   let lastError: string | undefined;
@@ -33,8 +47,8 @@ export function watchTlsFiles(server: Server, options: { certFile: string; keyFi
       try {
         const [cert, key] = await Promise.all([readFile(options.certFile), readFile(options.keyFile)]);
         if (cert.equals(current.cert) && key.equals(current.key)) return false;
-        createSecureContext({ cert, key });
-        server.setSecureContext({ cert, key });
+        createSecureContext({ ...options.contextOptions, cert, key });
+        server.setSecureContext({ ...options.contextOptions, cert, key });
         current = { cert, key };
         lastError = undefined;
         options.logger.info('serving certificate reloaded', { certFile: options.certFile });
