@@ -105,6 +105,34 @@ describe('kubeconfig merge', () => {
     expect(removed.removed).to.have.length(3);
   });
 
+  it('two proxies stopped in either order leave the context that was current before both', () => {
+    const a = mergeEntries(existing(), entries('a', 47011));
+    const b = mergeEntries(a.doc, entries('b', 47012));
+    expect(b.doc['current-context']).to.equal('b');
+    // A stops first: B's context stays current; then B stops and finds A gone, so it goes back to what A replaced.
+    const aGone = removeEntries(b.doc, a.undo);
+    expect(aGone.doc['current-context']).to.equal('b');
+    const bothGone = removeEntries(aGone.doc, b.undo);
+    expect(bothGone.doc['current-context']).to.equal('dev');
+    expect(bothGone.doc).to.deep.equal(existing());
+    // In order: B restores A's context, then A restores dev.
+    const inOrder = removeEntries(removeEntries(b.doc, b.undo).doc, a.undo);
+    expect(inOrder.doc).to.deep.equal(existing());
+  });
+
+  it('records the previous context in a kubeconfig extension on our context only, and reads a chain without looping', () => {
+    const a = mergeEntries(existing(), entries('a', 47011));
+    const context = a.doc.contexts?.find((c) => c.name === 'a')?.context as { extensions?: unknown };
+    expect(context.extensions).to.deep.equal([{ name: 'clusterconnect.io/previous-context', extension: { context: 'dev' } }]);
+    expect(a.doc.contexts?.find((c) => c.name === 'dev')).to.deep.equal(existing().contexts?.[0]);
+    // A hand-edited cycle (a → b → a) ends the chain instead of looping.
+    const b = mergeEntries(a.doc, entries('b', 47012));
+    const cyclic = structuredClone(b.doc);
+    (cyclic.contexts?.find((c) => c.name === 'a')?.context as { extensions: { extension: { context: string } }[] }).extensions[0]!.extension.context = 'b';
+    cyclic['current-context'] = 'b';
+    expect(mergeEntries(cyclic, entries('c', 47013)).undo.earlierCurrentContexts).to.deep.equal(['a']);
+  });
+
   it('remove puts back a same-named entry the merge replaced', () => {
     const before = existing();
     before.clusters?.push({ name: 'prod', cluster: { server: 'https://old:6443' } });

@@ -2,6 +2,10 @@
 // A merge returns an undo record (kept in the proxy process, no shared state file) so a later removal deletes only
 // what this merge wrote — and only if it is still what we wrote — puts back same-named entries it replaced, and
 // restores the previous current-context.
+//
+// Proxies may stop in any order. Each context we write names, in a kubeconfig extension, the context that was
+// current before it; a later merge follows those names, so when proxy B started over proxy A's context and A stops
+// first, B still knows what was current before A and restores that instead of leaving current-context empty.
 import { isDeepStrictEqual } from 'node:util';
 import { LIST_KEYS } from './kubeconfig-document.js';
 import type { KubeconfigDocument, ListKey } from './kubeconfig-document.js';
@@ -15,6 +19,8 @@ export interface MergeUndo {
   replaced: Partial<Record<ListKey, NamedEntry>>;
   /** current-context before the merge ('' or undefined: none). */
   previousCurrentContext?: string;
+  /** What was current before that one, and so on, as our earlier contexts recorded it: the fall-backs on removal. */
+  earlierCurrentContexts?: string[];
   setCurrentContext: boolean;
 }
 
@@ -24,6 +30,40 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** The kubeconfig extension (in our context entries) naming the context that was current before. */
+export const PREVIOUS_CONTEXT_EXTENSION = 'clusterconnect.io/previous-context';
+const MAX_CHAIN = 16;
+
+type Extension = { name?: unknown; extension?: { context?: unknown } };
+
+function recordedPrevious(entry: NamedEntry | undefined): string | undefined {
+  const extensions = (entry?.context as { extensions?: unknown } | undefined)?.extensions;
+  if (!Array.isArray(extensions)) return undefined;
+  const found = (extensions as Extension[]).find((e) => e?.name === PREVIOUS_CONTEXT_EXTENSION)?.extension?.context;
+  return typeof found === 'string' && found !== '' ? found : undefined;
+}
+
+/** The contexts current before `name`, as our entries recorded them; stops at a cycle or after MAX_CHAIN. */
+function earlierContexts(doc: KubeconfigDocument, name: string): string[] {
+  const chain: string[] = [];
+  const seen = new Set([name]);
+  for (let at = name; chain.length < MAX_CHAIN; ) {
+    const next = recordedPrevious((doc.contexts ?? []).find((c) => c.name === at));
+    if (next === undefined || seen.has(next)) break;
+    chain.push(next);
+    seen.add(next);
+    at = next;
+  }
+  return chain;
+}
+
+function withPreviousContext(entry: NamedEntry, previous: string): NamedEntry {
+  const context = { ...(entry.context as Record<string, unknown> | undefined) };
+  const others = Array.isArray(context.extensions) ? (context.extensions as Extension[]).filter((e) => e?.name !== PREVIOUS_CONTEXT_EXTENSION) : [];
+  context.extensions = [...others, { name: PREVIOUS_CONTEXT_EXTENSION, extension: { context: previous } }];
+  return { ...entry, context };
+}
+
 export function mergeEntries(doc: KubeconfigDocument, entries: KubeconfigEntries, options: { setCurrentContext?: boolean } = {}): { doc: KubeconfigDocument; undo: MergeUndo } {
   const setCurrentContext = options.setCurrentContext ?? true;
   const next = clone(doc);
@@ -31,8 +71,11 @@ export function mergeEntries(doc: KubeconfigDocument, entries: KubeconfigEntries
   next.kind ??= 'Config';
   const written = {} as Record<ListKey, NamedEntry>;
   const replaced: Partial<Record<ListKey, NamedEntry>> = {};
+  const previous = doc['current-context'];
+  const recordPrevious = setCurrentContext && previous !== undefined && previous !== '' && previous !== entries.context.name;
   for (const key of LIST_KEYS) {
-    const entry = clone(entries[ENTRY_KEY[key]]);
+    let entry = clone(entries[ENTRY_KEY[key]]);
+    if (key === 'contexts' && recordPrevious) entry = withPreviousContext(entry, previous);
     const list = [...(next[key] ?? [])];
     const index = list.findIndex((e) => e.name === entry.name);
     if (index >= 0) {
@@ -44,11 +87,18 @@ export function mergeEntries(doc: KubeconfigDocument, entries: KubeconfigEntries
     next[key] = list;
     written[key] = entry;
   }
-  const previous = doc['current-context'];
   if (setCurrentContext) next['current-context'] = entries.context.name;
+  const earlier = recordPrevious ? earlierContexts(doc, previous) : [];
   return {
     doc: next,
-    undo: { contextName: entries.context.name, written, replaced, ...(previous ? { previousCurrentContext: previous } : {}), setCurrentContext },
+    undo: {
+      contextName: entries.context.name,
+      written,
+      replaced,
+      ...(previous ? { previousCurrentContext: previous } : {}),
+      ...(earlier.length > 0 ? { earlierCurrentContexts: earlier } : {}),
+      setCurrentContext,
+    },
   };
 }
 
@@ -78,8 +128,10 @@ export function removeEntries(doc: KubeconfigDocument, undo: MergeUndo): RemoveO
   }
   let restoredCurrentContext: string | undefined;
   if (undo.setCurrentContext && next['current-context'] === undo.contextName) {
-    const previous = undo.previousCurrentContext;
-    const stillThere = previous !== undefined && (next.contexts ?? []).some((c) => c.name === previous);
+    const exists = (name: string) => (next.contexts ?? []).some((c) => c.name === name);
+    // The context current before ours, or, if it is gone (its proxy stopped first), the one current before that.
+    const previous = [undo.previousCurrentContext, ...(undo.earlierCurrentContexts ?? [])].find((name) => name !== undefined && exists(name)) ?? undo.previousCurrentContext;
+    const stillThere = previous !== undefined && exists(previous);
     // Our own context name may have been current before too (a replaced entry, put back): keep it then.
     if (previous === undo.contextName && stillThere) restoredCurrentContext = previous;
     else if (stillThere && previous) {
