@@ -65,6 +65,7 @@ Exit codes:
 interface ProxyFlags extends RelayClientFlags, LoginTargetFlags {
   name?: string;
   token?: string;
+  tokenFile?: string;
   port?: string;
   address: string;
   file?: string;
@@ -86,6 +87,12 @@ function readPinnedCa(file: string): { pem: string; file: string } {
 }
 
 function kubeconfigUser(flags: ProxyFlags): ExecUser | TokenUser {
+  if (flags.token !== undefined && flags.tokenFile !== undefined) throw new Error('--token and --token-file both give the token; pass one');
+  if (flags.tokenFile !== undefined) {
+    const token = readFlagFile(flags.tokenFile, '--token-file').trim();
+    if (token === '') throw new Error(`--token-file ${flags.tokenFile} is empty; put the service-account token in it`);
+    return { kind: 'token', token };
+  }
   if (flags.token !== undefined) {
     if (flags.token.trim() === '') throw new Error('--token is empty');
     return { kind: 'token', token: flags.token.trim() };
@@ -132,7 +139,8 @@ export function registerProxyCommand(program: Command): void {
     .command('proxy')
     .description('serve a local endpoint for kubectl, write the kubeconfig, and tunnel every connection through the relay to the cluster')
     .option('-n, --name <cluster>', 'the cluster to connect to')
-    .option('--token <token>', 'service-account token for the kubeconfig user entry (instead of the get-token exec plugin)')
+    .option('--token <token>', 'service-account token for the kubeconfig user entry (instead of the get-token exec plugin); other local users can read it in the process list: prefer --token-file')
+    .option('--token-file <file>', 'read the service-account token from this file (e.g. kubectl create token NAME > FILE)')
     .option('--port <port>', `local port (default ${DEFAULT_CLIENT_PROXY_PORT})`)
     .option('--address <host>', 'local address to listen on', '127.0.0.1')
     .option('-f, --file <path>', 'kubeconfig to merge into, or - to print the YAML (default $KUBECONFIG or ~/.kube/config)')
