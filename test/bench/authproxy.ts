@@ -6,9 +6,8 @@
 // from /proc apart from the client's); writes bench/results/authproxy.json. Run: node dist/test/bench/authproxy.js
 // (needs `make cluster-up`). BENCH_AUTHPROXY_CPU_PROF=<dir> writes the proxy's --cpu-prof profile there;
 // BENCH_AUTHPROXY_LOG_LEVEL=warn turns the audit lines off, to see what they cost.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { impersonatorClusterRole, impersonatorClusterRoleBinding } from '../../proxy/src/authproxy/impersonator-rbac.js';
 import { clusterEndpoint, createTestNamespace, kubeconfigForToken, kubectl, kubectlOk, requireCluster, waitFor } from '../support/cluster.js';
@@ -18,6 +17,7 @@ import { startTestOidcProvider } from '../support/oidc-provider.js';
 import { withCpu } from '../support/process-cpu.js';
 import { repoPath } from '../support/repo.js';
 import { freePort, startRole } from '../support/role-process.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
 const WARMUP = 40;
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const userToken = await provider.token('bench-user');
 
     const tls = await createSelfSignedCertificate('kube-aad-proxy.bench');
-    const dir = mkdtempSync(join(tmpdir(), 'cc-bench-authproxy-'));
+    const dir = makeTempDir('cc-bench-authproxy-'); // removed when the benchmark exits, after the proxy process
     writeFileSync(join(dir, 'tls.crt'), tls.certPem);
     writeFileSync(join(dir, 'tls.key'), tls.keyPem);
     writeFileSync(join(dir, 'issuer-ca.crt'), provider.caPem);

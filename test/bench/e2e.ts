@@ -144,9 +144,11 @@ async function createConfigMaps(ns: string): Promise<void> {
 
 async function proxyReadyTime(system: LocalSystem, clusterName: string, token: string): Promise<number> {
   const port = await freePort();
+  const tokenFile = `${system.dir}/startup-sa.token`;
+  writeFileSync(tokenFile, token, { mode: 0o600 });
   const t0 = performance.now();
   const proxy = startRole('proxy-startup', ['proxy', '-n', clusterName, '--relay', system.relayUrl, '--relay-ca-file', system.relayCaFile, '--relay-token-file', system.clientTokenFile,
-    '--port', String(port), '--file', `${system.dir}/startup-kubeconfig`, '--token', token], { env: { LOG_LEVEL: 'warn' } });
+    '--port', String(port), '--file', `${system.dir}/startup-kubeconfig`, '--token-file', tokenFile], { env: { LOG_LEVEL: 'warn' } });
   const path = makePath('startup', new URL(`https://127.0.0.1:${port}`), { token, ca: system.caBundle, servername: system.serverName, maxSockets: 1 });
   try {
     for (;;) {

@@ -5,9 +5,8 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { generateKeyPairSync, createPublicKey } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
@@ -26,6 +25,7 @@ import type { CallResult } from '../support/https-call.js';
 import { createSelfSignedCertificate } from '../support/oidc/self-signed-cert.js';
 import { startTestOidcProvider } from '../support/oidc-provider.js';
 import type { TestOidcProvider } from '../support/oidc-provider.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-0000-4000-8000-0000000000e2';
 const ALICE = 'a11ce000-0000-4000-8000-0000000000e2';
@@ -58,7 +58,7 @@ describe('kube-aad-proxy against the real apiserver and OpenID Provider', functi
 
   /** A kubeconfig whose server is the proxy, trusting its certificate, with a bearer token. */
   const viaProxy = (token: string, url = proxy.url, ca = proxyCa): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-authproxy-kc-'));
+    const dir = makeTempDir('cc-authproxy-kc-');
     const path = join(dir, 'kubeconfig');
     writeFileSync(
       path,
@@ -138,7 +138,7 @@ describe('kube-aad-proxy against the real apiserver and OpenID Provider', functi
 
     const tls = await createSelfSignedCertificate('kube-aad-proxy.test');
     proxyCa = tls.certPem;
-    tlsDir = mkdtempSync(join(tmpdir(), 'cc-authproxy-tls-'));
+    tlsDir = makeTempDir('cc-authproxy-tls-');
     writeFileSync(join(tlsDir, 'tls.crt'), tls.certPem);
     writeFileSync(join(tlsDir, 'tls.key'), tls.keyPem, { mode: 0o600 });
 
@@ -184,6 +184,7 @@ describe('kube-aad-proxy against the real apiserver and OpenID Provider', functi
 
   after(async () => {
     await proxy?.close();
+    if (tlsDir) removeTempDir(tlsDir);
     await Promise.all([provider?.close(), shortLived?.close(), stranger?.close(), graph?.close()]);
     for (const object of clusterScoped) await kubectl(['delete', object, '--ignore-not-found', '--wait=false']);
     if (namespace) await kubectl(['delete', 'namespace', namespace, '--wait=false']);

@@ -5,11 +5,10 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -24,6 +23,7 @@ import { startTestOidcProvider } from '../support/oidc-provider.js';
 import type { TestOidcProvider } from '../support/oidc-provider.js';
 import { repoPath } from '../support/repo.js';
 import { run as runProcess } from '../support/run.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-0000-4000-8000-0000000000e3';
 const ALICE = 'a11ce000-0000-4000-8000-0000000000e3';
@@ -88,7 +88,7 @@ describe('clusterconnect login and get-token against a real OpenID Provider', fu
       startTestOidcProvider({ principals, deviceFlow: { clientIds: ['clusterconnect-cli'] } }),
       startTestOidcProvider({ principals, deviceFlow: { clientIds: ['clusterconnect-cli'] }, accessTokenTtlSeconds: 5 }),
     ]);
-    dir = mkdtempSync(join(tmpdir(), 'cc-login-e2e-'));
+    dir = makeTempDir('cc-login-e2e-');
     caFile = join(dir, 'issuer-ca.pem');
     shortCaFile = join(dir, 'short-issuer-ca.pem');
     writeFileSync(caFile, provider.caPem);
@@ -97,9 +97,11 @@ describe('clusterconnect login and get-token against a real OpenID Provider', fu
 
   after(async () => {
     await Promise.all([provider?.close(), shortLived?.close()]);
+    if (dir) removeTempDir(dir);
   });
 
-  const freshConfig = (): NodeJS.ProcessEnv => ({ CLUSTERCONNECT_CONFIG_DIR: join(mkdtempSync(join(tmpdir(), 'cc-login-cfg-')), 'clusterconnect') });
+  // Removed when the test process exits: `login` writes one, later commands (get-token, kubectl's exec plugin) read it.
+  const freshConfig = (): NodeJS.ProcessEnv => ({ CLUSTERCONNECT_CONFIG_DIR: join(makeTempDir('cc-login-cfg-'), 'clusterconnect') });
 
   /** Runs `login` with device code and completes the sign-in as alice when the code appears. */
   async function deviceLogin(args: string[], env: NodeJS.ProcessEnv, from: TestOidcProvider): Promise<Run> {

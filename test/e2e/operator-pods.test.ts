@@ -2,8 +2,7 @@
 // (args, env, mounted Secrets, a Pod-bound service-account token), serve real kubectl through their Service.
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startRole, type RoleProcess } from '../support/role-process.js';
@@ -12,6 +11,7 @@ import {
 } from '../support/cluster.js';
 import { runPodLocally, type RunningPod } from '../support/pods/run-pod.js';
 import { LocalServices } from '../support/pods/services.js';
+import { makeTempDir } from '../support/temp-dir.js';
 import { OPERATOR_SERVICE_ACCOUNT, SYSTEM_NAMESPACE } from './setup.js';
 
 
@@ -63,7 +63,7 @@ describe('pods the operator creates, run locally', function () {
     await kubectlOk(['create', 'serviceaccount', 'reader', '-n', ns]);
     await kubectlOk(['create', 'rolebinding', 'reader-view', '-n', ns, '--clusterrole=view', `--serviceaccount=${ns}:reader`]);
     const saToken = (await kubectlOk(['create', 'token', 'reader', '-n', ns])).trim();
-    const dir = mkdtempSync(join(tmpdir(), 'cc-pods-'));
+    const dir = makeTempDir('cc-pods-');
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': 'edge',

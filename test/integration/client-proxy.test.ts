@@ -3,11 +3,10 @@
 // header, the real OpenID Provider, and the real kubectl reading the kubeconfig the proxy wrote.
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { parse, stringify } from 'yaml';
@@ -18,6 +17,7 @@ import { repoPath } from '../support/repo.js';
 import { run, type RunResult } from '../support/run.js';
 import { cliPath, runRole, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 import { freePort, makeWorkspace, startAgentProcess } from './fixture.js';
 import type { Workspace } from './fixture.js';
 import { startKubeStandIn, VERSION } from './kube-stand-in.js';
@@ -58,11 +58,14 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
   let issuerCaFile: string;
   const roles: RoleProcess[] = [];
   const clients: RoleProcess[] = [];
+  const homes: string[] = [];
   const relayUrl = () => `wss://127.0.0.1:${relayPort}`;
 
-  /** A fresh HOME and KUBECONFIG holding one unrelated context, made current. */
+  /** A fresh HOME and KUBECONFIG holding one unrelated context, made current (removed in after(), once the proxies
+   *  that write to it have stopped). */
   function home(): { dir: string; kubeconfig: string; env: NodeJS.ProcessEnv } {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-proxy-home-'));
+    const dir = makeTempDir('cc-proxy-home-');
+    homes.push(dir);
     const kubeconfig = join(dir, 'config');
     const other = {
       apiVersion: 'v1',
@@ -116,6 +119,8 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     await Promise.all(clients.map((c) => c.stop('SIGKILL')));
     await Promise.all(roles.map((r) => r.stop('SIGKILL')));
     await Promise.all([kube?.close(), provider?.close()]);
+    for (const dir of homes) removeTempDir(dir);
+    ws?.remove();
   });
 
   it('ready line on stdout within 1 s of the relay answering; merged kubeconfig with other contexts kept; --token goes into the user entry', async () => {
@@ -336,11 +341,12 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
   });
 
   it('kubectl plugin: `kubectl clusterconnect proxy --help` runs the same program under that name, with exit codes', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'cc-plugin-'));
+    const bin = makeTempDir('cc-plugin-');
     const plugin = join(bin, 'kubectl-clusterconnect');
     writeFileSync(plugin, `#!/bin/sh\nexec "${process.execPath}" "${repoPath('dist/proxy/src/cli/kubectl-plugin.js')}" "$@"\n`, { mode: 0o755 });
     // kubectl refuses flags before a plugin's name, so no --kubeconfig here.
     const help = await run(KUBECTL, ['clusterconnect', 'proxy', '--help'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    removeTempDir(bin);
     expect(help.code, help.stderr).to.equal(0);
     expect(help.stdout).to.include('Usage: kubectl clusterconnect proxy [options]');
     expect(help.stdout).to.match(/Exit codes:[\s\S]*5 {2}--certificate-authority/);

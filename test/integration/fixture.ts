@@ -1,11 +1,11 @@
 // Starts real `clusterconnect` processes on loopback for the integration tests: a relay, agents and a client proxy,
 // with keys, tokens and certificates in a temp dir.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSelfSignedCertificate } from '../support/oidc/self-signed-cert.js';
 import { freePort, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 import { makeKeys } from '../unit/relay/fixtures.js';
 import type { TestKeys } from '../unit/relay/fixtures.js';
 
@@ -16,10 +16,12 @@ export interface Workspace {
   relayKeyFile: string;
   relayCaPem: string;
   upstreamCaFile: string;
+  /** Removes the workspace's files (its dir and the keys' dir): call it after the processes using them have stopped. */
+  remove(): void;
 }
 
 export async function makeWorkspace(upstreamCaPem: string): Promise<Workspace> {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-tunnel-it-'));
+  const dir = makeTempDir('cc-tunnel-it-');
   const keys = await makeKeys();
   const relayTls = await createSelfSignedCertificate();
   const relayCertFile = join(dir, 'relay.crt');
@@ -28,7 +30,11 @@ export async function makeWorkspace(upstreamCaPem: string): Promise<Workspace> {
   writeFileSync(relayKeyFile, relayTls.keyPem, { mode: 0o600 });
   const upstreamCaFile = join(dir, 'upstream-ca.pem');
   writeFileSync(upstreamCaFile, upstreamCaPem);
-  return { dir, keys, relayCertFile, relayKeyFile, relayCaPem: relayTls.certPem, upstreamCaFile };
+  const remove = () => {
+    removeTempDir(dir);
+    removeTempDir(keys.dir);
+  };
+  return { dir, keys, relayCertFile, relayKeyFile, relayCaPem: relayTls.certPem, upstreamCaFile, remove };
 }
 
 export interface RelayOptions {

@@ -3,13 +3,13 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dialRelay, RelayDialError } from '../../proxy/src/common/relay-dial.js';
 import type { TunnelSession } from '../../proxy/src/tunnel/session.js';
 import type { RoleProcess } from '../support/role-process.js';
+import { makeTempDir, removeTempDir } from '../support/temp-dir.js';
 import { captureLogger, streamError } from '../unit/tunnel/helpers.js';
 import { freePort, makeWorkspace, startAgentProcess, startProxyProcess, startRelayProcess } from './fixture.js';
 import type { Workspace } from './fixture.js';
@@ -83,6 +83,7 @@ describe('tunnel with real processes (relay, two agents, client proxy, TLS upstr
     for (const session of sessions) session.close('done');
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     upstream.close();
+    ws?.remove();
   });
 
   const client = async (cluster: string, token: string) => {
@@ -220,6 +221,7 @@ describe('end-to-end TLS secrecy: the relay never sees what kubectl sends', func
   this.timeout(90_000);
   const processes: RoleProcess[] = [];
   let upstream: TlsUpstream;
+  let ws: Workspace | undefined;
   let captureForAgent: Awaited<ReturnType<typeof capturingForwarder>>;
   let captureForClient: Awaited<ReturnType<typeof capturingForwarder>>;
 
@@ -228,12 +230,13 @@ describe('end-to-end TLS secrecy: the relay never sees what kubectl sends', func
     upstream?.close();
     captureForAgent?.close();
     captureForClient?.close();
+    ws?.remove();
   });
 
   it('a known secret crosses the tunnel but is absent from relay logs, a relay heap snapshot and a capture of relay traffic', async () => {
     upstream = await startTlsUpstream();
-    const ws = await makeWorkspace(upstream.caPem);
-    const snapshotDir = mkdtempSync(join(tmpdir(), 'cc-relay-heap-'));
+    ws = await makeWorkspace(upstream.caPem);
+    const snapshotDir = makeTempDir('cc-relay-heap-');
     // Plain ws on purpose: the capture then sees the tunnel frames themselves, so only kubectl's own TLS protects
     // the secret. (In production the relay's WSS adds a second layer the relay itself terminates.)
     const relayPort = await freePort();
@@ -275,7 +278,7 @@ describe('end-to-end TLS secrecy: the relay never sees what kubectl sends', func
         }
       }
       throw new Error('no heap snapshot written');
-    })();
+    })().finally(() => removeTempDir(snapshotDir)); // large: removed once read (the relay keeps running in a removed cwd)
     const capture = Buffer.concat([...captureForAgent.bytes, ...captureForClient.bytes]);
     const logs = Buffer.from(relay.lines.join('\n'));
 

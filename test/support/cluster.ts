@@ -1,10 +1,10 @@
 // The local control plane from `make cluster-up`, seen by tests through the real kubectl it was built with.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoPath } from './repo.js';
 import { run, type RunResult } from './run.js';
+import { makeTempDir } from './temp-dir.js';
 
 export const stateDir = repoPath('.cache/cluster');
 export const adminKubeconfig = join(stateDir, 'kubeconfig');
@@ -44,11 +44,11 @@ export function clusterEndpoint(): { server: string; caPem: string } {
   return { server: cluster.server, caPem };
 }
 
-/** A kubeconfig that authenticates with a bearer token only (no client certificate that would win over it). */
-export function kubeconfigForToken(token: string, user = 'token-user'): string {
+/** A kubeconfig that authenticates with a bearer token only (no client certificate that would win over it), written
+ *  to `dir/kubeconfig-<user>`, else to a new temp dir that is removed when the test process exits. */
+export function kubeconfigForToken(token: string, user = 'token-user', dir?: string): string {
   const { server, caPem } = clusterEndpoint();
-  const dir = mkdtempSync(join(tmpdir(), 'cc-kubeconfig-'));
-  const path = join(dir, 'kubeconfig');
+  const path = dir ? join(dir, `kubeconfig-${user}`) : join(makeTempDir('cc-kubeconfig-'), 'kubeconfig');
   const config = {
     apiVersion: 'v1',
     kind: 'Config',

@@ -4,10 +4,8 @@
 // Two things differ from a kubelet, and both are visible: every containerPort is remapped to a free host port
 // (flags whose value is that port are rewritten), and the process shares the host's network.
 import type { V1Pod } from '@kubernetes/client-node';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { cliPath, freePort, startCommand, type RoleProcess } from '../role-process.js';
+import { makeTempDir, removeTempDir } from '../temp-dir.js';
 import { containerEnvironment, expand } from './environment.js';
 import { materializeVolumes } from './materialize.js';
 
@@ -18,6 +16,7 @@ export interface RunningPod {
   /** containerPort name and number → the host port it was remapped to. */
   hostPorts: Map<string | number, number>;
   process: RoleProcess;
+  /** Stops the process, then removes the folder its volumes were materialized in. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -31,7 +30,8 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export async function runPodLocally(pod: V1Pod, options: RunPodOptions): Promise<RunningPod> {
   const container = pod.spec?.containers[0];
   if (!container) throw new Error(`pod ${pod.metadata?.name} has no container`);
-  const root = await mkdtemp(join(tmpdir(), `pod-${pod.metadata?.name}-`));
+  // The volumes' folder: bind-mounted into the process, so it stays until the process has stopped (stop() below).
+  const root = makeTempDir(`pod-${pod.metadata?.name}-`);
   const mounts = await materializeVolumes(pod, root);
   const env = await containerEnvironment(pod, options.apiserver);
 
@@ -64,6 +64,10 @@ export async function runPodLocally(pod: V1Pod, options: RunPodOptions): Promise
     labels: pod.metadata?.labels ?? {},
     hostPorts,
     process: child,
-    stop: (signal) => child.stop(signal),
+    async stop(signal) {
+      const code = await child.stop(signal);
+      removeTempDir(root);
+      return code;
+    },
   };
 }

@@ -4,10 +4,9 @@
 // the address forwards through iptables DNAT instead of a userspace listener (kernel-service.ts).
 import type { V1Service } from '@kubernetes/client-node';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { makeTempDir, removeTempDir } from '../temp-dir.js';
 import { KernelServicePort, removeStaleKernelServices } from './kernel-service.js';
 
 export interface Endpoint { host: string; port: number }
@@ -25,7 +24,7 @@ export class LocalServices {
 
   constructor(private readonly forwarding: ServiceForwarding = 'userspace') {
     if (forwarding === 'kernel') removeStaleKernelServices();
-    this.hostsFile = join(mkdtempSync(join(tmpdir(), 'cc-hosts-')), 'hosts');
+    this.hostsFile = join(makeTempDir('cc-hosts-'), 'hosts');
     this.writeHosts();
   }
 
@@ -66,10 +65,12 @@ export class LocalServices {
     return address;
   }
 
+  /** Stops forwarding and removes the hosts file: close only after the pods that mount it have stopped. */
   async close(): Promise<void> {
     for (const port of this.kernelPorts.splice(0)) port.close();
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    removeTempDir(dirname(this.hostsFile));
   }
 
   // Rewritten in place (same inode), so a hosts file already bind-mounted into a pod sees new Services.

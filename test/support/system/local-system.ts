@@ -3,7 +3,6 @@
 // kube-aad-proxy Pods it creates run by the local pod runner, and a client proxy — all real processes.
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { AccessBinding } from '../../../operator/src/api/clusterconnect.js';
@@ -13,6 +12,7 @@ import { runPodLocally, type RunningPod } from '../pods/run-pod.js';
 import { LocalServices, type ServiceForwarding } from '../pods/services.js';
 import { cliPath, freePort, startRole, type RoleProcess } from '../role-process.js';
 import { run } from '../run.js';
+import { makeTempDir, removeTempDir } from '../temp-dir.js';
 
 export interface LocalSystemOptions {
   namespace: string;
@@ -29,6 +29,7 @@ export interface LocalSystemOptions {
 }
 
 export interface LocalSystem {
+  /** Keys, certificates, tokens and kubeconfigs of this system; stop() removes it. */
   dir: string;
   relayUrl: string;
   relayCaFile: string;
@@ -65,7 +66,7 @@ interface PodList { items: V1Pod[] }
 export async function startLocalSystem(options: LocalSystemOptions): Promise<LocalSystem> {
   const say = options.say ?? (() => undefined);
   const { namespace: ns, clusterName } = options;
-  const dir = mkdtempSync(join(tmpdir(), 'cc-system-'));
+  const dir = makeTempDir('cc-system-');
   const started: { stop(signal?: NodeJS.Signals): Promise<unknown> }[] = [];
   const services = new LocalServices(options.serviceForwarding);
 
@@ -89,6 +90,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     // A failed bring-up must not leave the relay, the operator or pods running.
     await Promise.all(started.map((p) => p.stop('SIGKILL')));
     await services.close();
+    removeTempDir(dir);
     throw error;
   }
 
@@ -113,7 +115,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       }),
     });
     const operatorToken = (await kubectlOk(['create', 'token', options.operatorServiceAccount.name, '-n', options.operatorServiceAccount.namespace, '--duration', '2h'])).trim();
-    const operatorArgs = ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator'), '--no-leader-election', '--ops-host', '127.0.0.1', '--ops-port', '0'];
+    const operatorArgs = ['operator', '--kubeconfig', kubeconfigForToken(operatorToken, 'operator', dir), '--no-leader-election', '--ops-host', '127.0.0.1', '--ops-port', '0'];
     let operator = startRole('operator', operatorArgs);
     started.push({ stop: (signal) => operator.stop(signal) });
     await operator.waitForLog('watching ClusterConnects');
@@ -150,7 +152,10 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     say('client: clusterconnect proxy');
     const proxyPort = await freePort();
     const proxyKubeconfig = join(dir, 'proxy-kubeconfig');
-    const proxyToken = options.proxyToken ? ['--token', await options.proxyToken()] : [];
+    // From a file, not --token: a command line is readable by every local user (ps).
+    const proxyTokenFile = join(dir, 'proxy-sa.token');
+    if (options.proxyToken) writeFileSync(proxyTokenFile, await options.proxyToken(), { mode: 0o600 });
+    const proxyToken = options.proxyToken ? ['--token-file', proxyTokenFile] : [];
     const proxy = startRole('proxy', ['proxy', '-n', clusterName, '--relay', relayUrl, '--relay-ca-file', relayCaFile, '--relay-token-file', clientTokenFile,
       '--port', String(proxyPort), '--file', proxyKubeconfig, '--output', 'json', ...proxyToken]);
     started.push(proxy);
@@ -187,6 +192,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         await operator.stop('SIGKILL');
         await Promise.all(started.map((p) => p.stop('SIGKILL')));
         await services.close();
+        // Last: the processes read their keys, tokens and kubeconfigs from here until they have stopped.
+        removeTempDir(dir);
       },
     };
   }

@@ -8,6 +8,7 @@ import type { AgentConfig } from '../../../proxy/src/agent/agent-config.js';
 import { dialRelay } from '../../../proxy/src/common/relay-dial.js';
 import type { TunnelSession } from '../../../proxy/src/tunnel/session.js';
 import { waitFor } from '../../support/cluster.js';
+import { removeTempDir } from '../../support/temp-dir.js';
 import { captureLogger, quiet, readAll } from '../tunnel/helpers.js';
 import { clusterInfo, makeKeys, startTestRelay, testCaPem } from '../relay/fixtures.js';
 import type { TestKeys, TestRelay } from '../relay/fixtures.js';
@@ -31,7 +32,10 @@ describe('agent (in process, loopback relay)', () => {
     pem = await testCaPem();
     upstream = await echoUpstream();
   });
-  after(() => upstream.close());
+  after(() => {
+    upstream.close();
+    if (keys) removeTempDir(keys.dir);
+  });
   beforeEach(async () => {
     relay = await startTestRelay(keys);
   });

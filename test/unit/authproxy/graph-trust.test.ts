@@ -5,8 +5,7 @@
 // whose key does not match stops the proxy at startup, with one line naming the flag and the fix.
 import { expect } from 'chai';
 import { createPublicKey } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { exportJWK } from 'jose';
@@ -24,6 +23,7 @@ import { startTestOidcProvider } from '../../support/oidc-provider.js';
 import type { TestOidcProvider } from '../../support/oidc-provider.js';
 import { repoPath } from '../../support/repo.js';
 import { run } from '../../support/run.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 
 const TENANT = '72f988bf-0000-4000-8000-000000000001';
 const MANY_OID = '3a4e0000-0000-4000-8000-0000000000aa';
@@ -89,7 +89,7 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
     graph = await startGraphStandIn(provider, { users: { [MANY_OID]: ['g-1', 'g-2'] } });
     originalDefaults = getCACertificates('default');
     setDefaultCACertificates([...originalDefaults, graph.caPem]);
-    dir = mkdtempSync(join(tmpdir(), 'cc-graph-trust-'));
+    dir = makeTempDir('cc-graph-trust-');
     issuerCaFile = join(dir, 'issuer-ca.pem');
     secretFile = join(dir, 'client-secret');
     writeFileSync(issuerCaFile, provider.caPem);
@@ -100,7 +100,7 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
     if (originalDefaults) setDefaultCACertificates(originalDefaults);
     await graph?.close();
     await provider?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) removeTempDir(dir);
   });
 
   it('the stand-ins are set up as meant: Graph is trusted by the default roots, the issuer is not', async () => {

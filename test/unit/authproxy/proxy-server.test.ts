@@ -2,7 +2,7 @@
 // paths, the in-cluster token re-read, unbuffered streaming, upgrades (101 piped both ways; anything else relayed
 // and closed, so no second request can ride the connection), and bad peers that must not hurt the server.
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -10,13 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAuthProxy } from '../../../proxy/src/authproxy/start.js';
 import type { RunningAuthProxy } from '../../../proxy/src/authproxy/start.js';
 import { createLogger } from '../../../proxy/src/common/logger.js';
 import { httpsCall } from '../../support/https-call.js';
 import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
 import type { LocalIssuer } from './local-issuer.js';
 import { Writable } from 'node:stream';
@@ -91,7 +91,7 @@ describe('authproxy server (fake apiserver upstream)', function () {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
 
-    dir = mkdtempSync(join(tmpdir(), 'cc-authproxy-unit-'));
+    dir = makeTempDir('cc-authproxy-unit-');
     writeFileSync(join(dir, 'token'), 'proxy-sa-token-1\n');
     writeFileSync(join(dir, 'ca.crt'), upstreamTls.certPem);
     const tls = await createSelfSignedCertificate('kube-aad-proxy.test');
@@ -118,6 +118,7 @@ describe('authproxy server (fake apiserver upstream)', function () {
     await proxy?.close();
     upstream?.closeAllConnections();
     await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+    if (dir) removeTempDir(dir);
   });
 
   const call = (path: string, headers: [string, string][]) => httpsCall(`${proxy.url}${path}`, { ca: proxyCa, headers });

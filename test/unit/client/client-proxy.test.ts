@@ -8,6 +8,7 @@ import type { ClientProxyConfig } from '../../../proxy/src/client/client-proxy-c
 import { proxySettingsFromFlags } from '../../../proxy/src/cli/proxy-command.js';
 import { waitFor } from '../../support/cluster.js';
 import { readAll, captureLogger } from '../tunnel/helpers.js';
+import { removeTempDir } from '../../support/temp-dir.js';
 import { clusterInfo, makeKeys, startTestRelay, testCaPem } from '../relay/fixtures.js';
 import type { TestKeys, TestRelay } from '../relay/fixtures.js';
 
@@ -31,7 +32,10 @@ describe('client proxy core', () => {
     upstream.listen(0, '127.0.0.1');
     await once(upstream, 'listening');
   });
-  after(() => upstream.close());
+  after(() => {
+    upstream.close();
+    if (keys) removeTempDir(keys.dir);
+  });
   beforeEach(async () => {
     relay = await startTestRelay(keys);
   });

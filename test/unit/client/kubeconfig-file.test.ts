@@ -1,12 +1,12 @@
 // The kubeconfig file layer on real files in a temporary directory.
 import { expect } from 'chai';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse, stringify } from 'yaml';
 import { buildKubeconfigEntries } from '../../../proxy/src/client/kubeconfig/kubeconfig-entries.js';
 import { defaultKubeconfigPath, mergeIntoKubeconfigFile, removeFromKubeconfigFile } from '../../../proxy/src/client/kubeconfig/kubeconfig-file.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 
 const entries = (name: string, port = 47011) =>
   buildKubeconfigEntries({ contextName: name, port, caPem: 'CA', tlsServerName: 'kube-aad-proxy', user: { kind: 'exec', command: 'clusterconnect', args: ['get-token'] } });
@@ -23,8 +23,9 @@ const OTHER = {
 describe('kubeconfig file', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cc-kubeconfig-'));
+    dir = makeTempDir('cc-kubeconfig-');
   });
+  afterEach(() => removeTempDir(dir));
 
   it('creates a missing file (and directory) with mode 0600', async () => {
     const file = join(dir, 'sub', 'config');

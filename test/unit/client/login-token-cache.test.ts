@@ -1,14 +1,14 @@
 // The token cache file: versioned, private, atomic, and one clear error for anything it cannot read.
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { configDir } from '../../../proxy/src/client/login/config-dir.js';
 import { TokenCacheUnreadableError } from '../../../proxy/src/client/login/errors.js';
 import { logout } from '../../../proxy/src/client/login/logout.js';
 import { resolveLoginTarget, targetKey } from '../../../proxy/src/client/login/login-target.js';
 import { parseTokenCache, TokenCacheFile } from '../../../proxy/src/client/login/token-cache.js';
 import type { StoredSession } from '../../../proxy/src/client/login/token-cache.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 
 const target = resolveLoginTarget({ authority: 'https://id.example.com', clientId: 'cli', audience: 'kube' });
 const session = (): StoredSession => ({ key: targetKey(target), target, method: { kind: 'device-code' }, loggedInAt: new Date().toISOString() });
@@ -16,8 +16,9 @@ const session = (): StoredSession => ({ key: targetKey(target), target, method: 
 describe('login token cache', () => {
   let dir: string;
   beforeEach(() => {
-    dir = join(mkdtempSync(join(tmpdir(), 'cc-cache-')), 'clusterconnect');
+    dir = join(makeTempDir('cc-cache-'), 'clusterconnect');
   });
+  afterEach(() => removeTempDir(dirname(dir)));
 
   it('lives in CLUSTERCONNECT_CONFIG_DIR, else XDG_CONFIG_HOME, else ~/.config', () => {
     expect(configDir({ CLUSTERCONNECT_CONFIG_DIR: '/x' }, '/home/u')).to.equal('/x');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCredentialRenewal, renewalTiming } from '../../../proxy/src/client/credential-renewal.js';
 import { fileRelayCredential, inlineRelayCredential, jwtExpiry } from '../../../proxy/src/client/relay-credential.js';
 import type { RelayCredential, RelayToken } from '../../../proxy/src/client/relay-credential.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 import { captureLogger } from '../tunnel/helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,7 +17,8 @@ describe('proxy: relay credential and its renewal', () => {
   });
 
   it('a token file is re-read on every use (a rotated token is picked up)', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cc-cred-')), 'token');
+    const dir = makeTempDir('cc-cred-');
+    const file = join(dir, 'token');
     writeFileSync(file, `${fakeJwt(1)}\n`);
     const credential = fileRelayCredential(file);
     expect((await credential.current()).token).to.equal(fakeJwt(1));
@@ -35,6 +36,7 @@ describe('proxy: relay credential and its renewal', () => {
     );
     expect(credential.describe).to.equal(`--relay-token-file ${file}`);
     expect(inlineRelayCredential(' x ', '--relay-token').describe).to.equal('--relay-token');
+    removeTempDir(dir);
   });
 
   it('timing: a fifth of the remaining life before expiry (at most 5 min), re-asking every fiftieth', () => {

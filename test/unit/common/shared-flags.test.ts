@@ -1,8 +1,7 @@
 // The flag helpers the role commands share (ports, flag files, relay URLs) and the small formatting helpers other
 // modules reuse instead of writing their own (host:port, relay endpoints, WebSocket close reasons).
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { addOpsHostOption, portArgument } from '../../../proxy/src/cli/flag-helpers.js';
@@ -17,6 +16,7 @@ import { describeDialError } from '../../../proxy/src/tunnel/errors.js';
 import { closeReason } from '../../../proxy/src/tunnel/transport.js';
 import { repoPath } from '../../support/repo.js';
 import { run } from '../../support/run.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 
 describe('common/port', () => {
   it('takes plain decimal ports from 0 to 65535', () => {
@@ -55,8 +55,14 @@ describe('common/port', () => {
 });
 
 describe('common/flag-file', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir('flag-file-');
+  });
+  afterEach(() => removeTempDir(dir));
+
   it('reads the whole file', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'flag-file-')), 'token');
+    const file = join(dir, 'token');
     writeFileSync(file, 'abc\n');
     expect(readFlagFile(file, '--relay-token-file')).to.equal('abc\n');
   });
@@ -76,7 +82,6 @@ describe('common/flag-file', () => {
   });
 
   it('says what to fix for a directory, a file this user may not read, and anything else', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flag-file-'));
     expect(() => readFlagFile(dir, '--tls-cert-file')).to.throw(`--tls-cert-file ${dir} cannot be read (EISDIR); give a file, not a directory`);
     // Built from the file system's codes (root reads any file, so EACCES cannot be provoked in every test run).
     const failure = (code?: string) => Object.assign(new Error('x'), code ? { code } : {});
@@ -87,7 +92,7 @@ describe('common/flag-file', () => {
   });
 
   it('the async variant reads the same and fails with the same FlagFileError', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'flag-file-')), 'token');
+    const file = join(dir, 'token');
     writeFileSync(file, 'abc\n');
     expect(await readFlagFileAsync(file, '--relay-token-file')).to.equal('abc\n');
     const error = await readFlagFileAsync('/nonexistent/token', '--federated-token-file').then(

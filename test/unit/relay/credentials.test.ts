@@ -11,6 +11,7 @@ import { createHttpsFetch } from '../../../proxy/src/authproxy/https-fetch.js';
 import { RelayError } from '../../../proxy/src/relay/relay-error.js';
 import { startTestOidcProvider } from '../../support/oidc-provider.js';
 import type { TestOidcProvider } from '../../support/oidc-provider.js';
+import { removeTempDir } from '../../support/temp-dir.js';
 import { makeKeys } from './fixtures.js';
 import type { TestKeys } from './fixtures.js';
 
@@ -28,6 +29,9 @@ describe('relay credentials', () => {
   let keys: TestKeys;
   before(async () => {
     keys = await makeKeys();
+  });
+  after(() => {
+    if (keys) removeTempDir(keys.dir);
   });
 
   it('keygen writes an Ed25519 PEM pair, the private key mode 0600, and refuses to overwrite it', async () => {
@@ -112,7 +116,10 @@ describe('relay client authentication', () => {
       principals: [{ clientId: 'alice', clientSecret: 'alice-secret', kind: 'user', oid: 'oid-alice', tid: 'tenant-1', upn: 'alice@example.com' }],
     });
   });
-  after(() => provider.close());
+  after(async () => {
+    await provider.close();
+    if (keys) removeTempDir(keys.dir);
+  });
 
   async function authenticator(mode: 'token' | 'none' = 'token') {
     const relayTokens = createRelayTokenVerifier({ publicKey: await loadPublicKey(keys.publicKeyFile) });

@@ -1,8 +1,8 @@
 // Shared fixtures for relay, agent and client unit tests: a key pair in a temp dir, tokens, an in-process relay.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
+import { makeTempDir } from '../../support/temp-dir.js';
 import { issueToken } from '../../../proxy/src/relay/credentials/issue-token.js';
 import { generateKeyPairFiles, loadPrivateKey } from '../../../proxy/src/relay/credentials/key-files.js';
 import type { RelayKey } from '../../../proxy/src/relay/credentials/key-files.js';
@@ -15,6 +15,7 @@ import { captureLogger } from '../tunnel/helpers.js';
 import type { CapturedLogger } from '../tunnel/helpers.js';
 
 export interface TestKeys {
+  /** A temp dir (removeTempDir() it when done; else it goes when the process exits). */
   dir: string;
   privateKeyFile: string;
   publicKeyFile: string;
@@ -25,7 +26,7 @@ export interface TestKeys {
 }
 
 export async function makeKeys(): Promise<TestKeys> {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-relay-keys-'));
+  const dir = makeTempDir('cc-relay-keys-');
   const privateKeyFile = join(dir, 'key.pem');
   const publicKeyFile = join(dir, 'key.pub.pem');
   await generateKeyPairFiles({ privateKeyFile, publicKeyFile });

@@ -5,6 +5,7 @@ import { dialRelay, RelayDialError } from '../../../proxy/src/common/relay-dial.
 import { CLUSTER_INFO_HEADER, encodeClusterInfoHeader } from '../../../proxy/src/relay/cluster-info.js';
 import type { TunnelSession } from '../../../proxy/src/tunnel/session.js';
 import { captureLogger, echoStreams, quiet, readAll, streamError } from '../tunnel/helpers.js';
+import { removeTempDir } from '../../support/temp-dir.js';
 import { clusterInfo, makeKeys, startTestRelay, testCaPem } from './fixtures.js';
 import type { TestKeys, TestRelay } from './fixtures.js';
 
@@ -17,6 +18,9 @@ describe('relay server (in process, loopback)', () => {
   before(async () => {
     keys = await makeKeys();
     pem = await testCaPem();
+  });
+  after(() => {
+    if (keys) removeTempDir(keys.dir);
   });
   beforeEach(async () => {
     relay = await startTestRelay(keys);

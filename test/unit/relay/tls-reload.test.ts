@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 import { makeKeys, startTestRelay } from './fixtures.js';
 
 /** The certificate the relay serves on a new connection, and the cipher it chose. */
@@ -20,7 +20,7 @@ const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 describe('relay serving certificate reload', () => {
   it('serves a rotated certificate without a restart, keeps its cipher order, and skips a pair that does not match', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-relay-tls-'));
+    const dir = makeTempDir('cc-relay-tls-');
     const [first, second] = await Promise.all([createSelfSignedCertificate('relay-one'), createSelfSignedCertificate('relay-two')]);
     const certFile = join(dir, 'tls.crt');
     const keyFile = join(dir, 'tls.key');
@@ -46,7 +46,7 @@ describe('relay serving certificate reload', () => {
       expect(relay.log.lines.some((l) => l.includes('serving certificate reloaded'))).to.equal(true);
     } finally {
       await relay.handle.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   });
 });
