@@ -27,6 +27,13 @@ export interface SpliceHooks {
   reopen?(why: FailoverReason, detail: string): FrameStream | undefined;
 }
 
+/**
+ * Early bytes kept for a replay, per stream. kubectl sends only its TLS ClientHello (one record, at most 16 KiB)
+ * before the server answers; a client that sends more before ACCEPT gives up failover for that stream, so a
+ * relay whose agents stall cannot be made to hold a whole initial window for each of thousands of opens.
+ */
+export const MAX_REPLAY_BYTES = 16 * 1024;
+
 export interface SpliceOptions {
   /** Move an open that got no answer for this long to another agent, if there is one (0: wait for the open timeout). */
   failoverAfterMs?: number;
@@ -37,7 +44,7 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
   let agent = firstAgent;
   let finished = false;
   /** The client's frames before any agent accepted, kept for a failover; undefined once one accepted. */
-  let early: { data: Buffer[]; closeWrite: boolean; window: number } | undefined = { data: [], closeWrite: false, window: 0 };
+  let early: { data: Buffer[]; bytes: number; closeWrite: boolean; window: number } | undefined = { data: [], bytes: 0, closeWrite: false, window: 0 };
   let answerTimer: NodeJS.Timeout | undefined;
 
   const stopTimer = () => {
@@ -70,7 +77,11 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
   client.attach({
     data(message, length) {
       hooks.bytes('client_to_agent', length);
-      early?.data.push(message);
+      if (early) {
+        early.bytes += length;
+        if (early.bytes > MAX_REPLAY_BYTES) early = undefined;
+        else early.data.push(message);
+      }
       agent.sendData(message, length);
     },
     window(increment) {

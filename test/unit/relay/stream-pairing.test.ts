@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { AgentRegistry } from '../../../proxy/src/relay/agent-registry.js';
 import { createRelayMetrics } from '../../../proxy/src/relay/relay-metrics.js';
 import { routeClientStream } from '../../../proxy/src/relay/stream-pairing.js';
+import { MAX_REPLAY_BYTES } from '../../../proxy/src/relay/stream-splice.js';
 import type { PairingContext } from '../../../proxy/src/relay/stream-pairing.js';
 import { TunnelOpenError } from '../../../proxy/src/tunnel/errors.js';
 import { ResetCode } from '../../../proxy/src/tunnel/frame.js';
@@ -149,6 +150,23 @@ describe('relay stream pairing', () => {
       // The first open waited 50 ms on agent 0 and moved; the next two went straight to agent 1.
       expect(seen).to.deep.equal([1, 3]);
       expect(await metricsRegistry.metrics()).to.match(/clusterconnect_relay_stream_failovers_total\{reason="agent_silent"\} 1/);
+    });
+
+    it('gives up failover for a stream whose client sent more than MAX_REPLAY_BYTES before an agent accepted', async () => {
+      const { clientSession, agents, metricsRegistry } = topology(2, 50);
+      const seen = [0, 0];
+      agents[0]?.on('stream', (stream) => {
+        seen[0]!++;
+        quiet(stream); // silent
+      });
+      echoReversed(agents[1]!, seen, 1);
+      const stream = quiet(clientSession.openStream('c1'));
+      stream.write(randomBytes(MAX_REPLAY_BYTES + 1));
+      // Not moved: it waits on the silent agent (the session's own open timeout would end it).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(seen).to.deep.equal([1, 0]);
+      expect(await metricsRegistry.metrics()).not.to.match(/clusterconnect_relay_stream_failovers_total\{/);
+      stream.destroy();
     });
 
     it('keeps waiting on a slow agent when no other agent is left', async () => {
