@@ -1,7 +1,7 @@
 // Decides, from a request's headers alone, whether it is refused, forwarded as an impersonated OIDC caller, or
 // passed through for the apiserver to authenticate — and builds the outgoing header lines for both paths.
 // Shared by plain requests and upgrades so the two can never apply different rules.
-import { createBearerClassifier } from './bearer-classifier.js';
+import { createBearerClassifier, routeByIssuer } from './bearer-classifier.js';
 import { assertOnlyProxyIdentity } from './identity-header-assertion.js';
 import type { GroupResolver, KubernetesIdentity } from './identity.js';
 import { buildImpersonatedHeaders, findImpersonationAttempt, identityHeaderLines } from './impersonation-headers.js';
@@ -65,7 +65,7 @@ function withoutWebSocketTokens(lines: HeaderPair[]): HeaderPair[] {
 }
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const byIssuer = new Map(options.verifiers.map((v) => [v.issuer, v]));
+  const byIssuer = routeByIssuer(options.verifiers);
   const classifyBearer = createBearerClassifier(byIssuer);
 
   return {

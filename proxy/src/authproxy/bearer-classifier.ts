@@ -1,6 +1,7 @@
 // Decides which path a request takes from its Authorization header alone. The JWT is only peeked at here, not
-// verified: a token whose `iss` is a configured issuer goes to the OIDC verifier (and must pass it); any other
-// bearer token is the apiserver's to judge (service-account tokens), forwarded unchanged.
+// verified: a token whose `iss` is an accepted issuer (a configured one, or the Entra v1.0 twin of a configured
+// tenant v2.0 issuer) goes to the OIDC verifier (and must pass it); any other bearer token is the apiserver's to
+// judge (service-account tokens), forwarded unchanged.
 import { unverifiedClaims } from '../common/unverified-jwt.js';
 import { BoundedMemo } from './bounded-memo.js';
 import type { HeaderSource } from './incoming-headers.js';
@@ -16,6 +17,21 @@ export type BearerClassification =
 /** The configured issuers; a Set or the verifiers' Map, built once rather than per request. */
 export interface IssuerSet {
   has(issuer: string): boolean;
+}
+
+/**
+ * Which verifier each accepted `iss` goes to: every issuer a verifier accepts (a tenant's Entra v2.0 issuer brings
+ * its v1.0 twin, entra-issuer.ts), so a v1.0 token is verified rather than passed through. An issuer configured
+ * for a verifier of its own wins over another's twin of it (the first twin otherwise); a later duplicate of a
+ * configured issuer wins, as before twins existed.
+ */
+export function routeByIssuer<V extends { readonly issuer: string; readonly acceptedIssuers: readonly string[] }>(verifiers: readonly V[]): Map<string, V> {
+  const routes = new Map<string, V>();
+  for (const verifier of verifiers) {
+    for (const issuer of verifier.acceptedIssuers) if (issuer !== verifier.issuer && !routes.has(issuer)) routes.set(issuer, verifier);
+  }
+  for (const verifier of verifiers) routes.set(verifier.issuer, verifier);
+  return routes;
 }
 
 const BEARER = /^\s*bearer\s+(\S+)\s*$/i;

@@ -1,5 +1,6 @@
 // Settings of one trusted OIDC issuer, with the defaults that match Entra ID and the checks that keep a
 // misconfiguration from weakening verification (symmetric or unsigned algorithms are never accepted).
+import { entraTenantIssuers } from './entra-issuer.js';
 import type { FetchLike } from './https-fetch.js';
 
 export type AsymmetricAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
@@ -7,6 +8,12 @@ export type AsymmetricAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384
 export interface OidcVerifierConfig {
   /** Exactly the `iss` of the tokens, e.g. `https://login.microsoftonline.com/<tenant>/v2.0`. */
   issuerURL: string;
+  /**
+   * When issuerURL is one tenant's Entra v2.0 issuer, also accept that tenant's v1.0 access tokens
+   * (`iss` https://sts.windows.net/<tenant>/, entra-issuer.ts) with the same keys and checks, and require `tid` to
+   * be that tenant for both. Default false; kube-aad-proxy turns it on (start.ts).
+   */
+  entraV1Tokens?: boolean;
   /** Accepted `aud` values; for Entra the server application's id or its `api://…` URI. */
   audience: string | string[];
   /** Claim that becomes the Kubernetes username; default `oid` (Entra object id, what RBAC bindings name). */
@@ -37,6 +44,10 @@ export interface OidcVerifierConfig {
 
 export type ResolvedOidcConfig = Required<Omit<OidcVerifierConfig, 'audience' | 'uidClaim' | 'fetch'>> & {
   audiences: string[];
+  /** Every `iss` accepted: issuerURL first, then its Entra v1.0 twin when entraV1Tokens applies. */
+  issuers: string[];
+  /** Set when issuerURL is one tenant's Entra issuer and entraV1Tokens is on: every token's `tid` must equal it. */
+  entraTenant?: { tenantId: string; v1Issuer: string };
   uidClaim?: string;
   fetch: FetchLike;
 };
@@ -61,8 +72,13 @@ export function resolveOidcConfig(config: OidcVerifierConfig): ResolvedOidcConfi
   if (!(clockSkewSeconds >= 0 && clockSkewSeconds <= MAX_CLOCK_SKEW_SECONDS)) {
     throw new Error(`OIDC clock skew must be between 0 and ${MAX_CLOCK_SKEW_SECONDS} seconds`);
   }
+  const entraV1Tokens = config.entraV1Tokens ?? false;
+  const entra = entraV1Tokens ? entraTenantIssuers(config.issuerURL) : undefined;
   return {
     issuerURL: config.issuerURL,
+    entraV1Tokens,
+    issuers: entra ? [entra.v2, entra.v1] : [config.issuerURL],
+    ...(entra ? { entraTenant: { tenantId: entra.tenantId, v1Issuer: entra.v1 } } : {}),
     audiences,
     usernameClaim: config.usernameClaim ?? 'oid',
     usernamePrefix: config.usernamePrefix ?? '',

@@ -14,7 +14,10 @@ import { quoteUntrusted, TokenRejected } from './token-rejected.js';
 import { unverifiedHeader } from '../common/unverified-jwt.js';
 
 export interface OidcVerifier {
+  /** The configured issuer. */
   readonly issuer: string;
+  /** Every `iss` this verifier accepts: the configured issuer, and its Entra v1.0 twin when that applies. */
+  readonly acceptedIssuers: readonly string[];
   readonly config: ResolvedOidcConfig;
   /** Resolves to the caller's identity or rejects with TokenRejected; never resolves for a bad token. */
   verify(token: string | undefined): Promise<VerifiedToken>;
@@ -39,6 +42,30 @@ function checkAlgorithm(token: string, config: ResolvedOidcConfig): void {
   }
 }
 
+const API_URI_PREFIX = 'api://';
+
+/**
+ * For an Entra token whose `aud` is a configured audience give or take `api://` (the app id vs. its default App ID
+ * URI), says which form the token carries and what to configure. v1.0 tokens carry the resource identifier the
+ * client asked for (either form); v2.0 tokens always carry the app id. Runs after the signature and `iss` checks
+ * (jose checks `iss` before `aud`), so the claims are the issuer's; quoted all the same.
+ */
+function entraAudienceHint(payload: JWTPayload, config: ResolvedOidcConfig): string {
+  if (!config.entraTenant) return '';
+  const carried = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter((a): a is string => typeof a === 'string');
+  for (const aud of carried) {
+    const configured = config.audiences.find((c) => aud === `${API_URI_PREFIX}${c}` || c === `${API_URI_PREFIX}${aud}`);
+    if (configured === undefined) continue;
+    const quoted = quoteUntrusted(aud, 120);
+    const where = 'the configured audience (--oidc-audience, spec.authProxy.oidc.audience)';
+    if (payload.iss === config.entraTenant.v1Issuer) {
+      return `: this Entra v1.0 token carries aud ${quoted}, the resource identifier its client asked for, and audiences are compared exactly: ${where} must be exactly ${quoted}, or the client must ask for ${JSON.stringify(configured)}`;
+    }
+    return `: Entra v2.0 tokens always carry the application id, here ${quoted}, and audiences are compared exactly: ${where} must be exactly ${quoted}`;
+  }
+  return '';
+}
+
 function claimFailure(error: errors.JWTClaimValidationFailed, config: ResolvedOidcConfig): TokenRejected {
   const { claim, reason, payload } = error;
   if (reason === 'missing') return new TokenRejected('missing_claim', `token has no ${quoteUntrusted(claim)} claim`);
@@ -47,9 +74,12 @@ function claimFailure(error: errors.JWTClaimValidationFailed, config: ResolvedOi
     case 'nbf':
       return new TokenRejected('not_yet_valid', `token is not valid before ${formatEpochSeconds(payload.nbf)}`);
     case 'iss':
-      return new TokenRejected('wrong_issuer', `token issuer ${quoteUntrusted(payload.iss)} is not ${JSON.stringify(config.issuerURL)}`);
+      return new TokenRejected('wrong_issuer', `token issuer ${quoteUntrusted(payload.iss)} is not ${config.issuers.map((i) => JSON.stringify(i)).join(' or ')}`);
     case 'aud':
-      return new TokenRejected('wrong_audience', `token audience ${quoteUntrusted(payload.aud)} is not ${config.audiences.map((a) => JSON.stringify(a)).join(' or ')}`);
+      return new TokenRejected(
+        'wrong_audience',
+        `token audience ${quoteUntrusted(payload.aud)} is not ${config.audiences.map((a) => JSON.stringify(a)).join(' or ')}${entraAudienceHint(payload, config)}`,
+      );
     default:
       return new TokenRejected('malformed', `token claim ${quoteUntrusted(claim)} failed validation`);
   }
@@ -66,6 +96,12 @@ function toRejection(error: unknown, config: ResolvedOidcConfig): TokenRejected 
 }
 
 function checkTenant(claims: JWTPayload, config: ResolvedOidcConfig): void {
+  // A tenant's Entra issuers, v1.0 and v2.0 alike, sign only for that tenant: a `tid` naming another is refused.
+  const entraTenantId = config.entraTenant?.tenantId;
+  if (entraTenantId !== undefined && claims.tid !== entraTenantId) {
+    const tid = claims.tid === undefined ? '(none)' : quoteUntrusted(claims.tid);
+    throw new TokenRejected('tenant_not_allowed', `token tenant ${tid} is not the tenant of its issuer ${quoteUntrusted(claims.iss)} (${JSON.stringify(entraTenantId)})`);
+  }
   if (config.allowedTenants.length === 0) return;
   const tid = claims.tid;
   if (typeof tid !== 'string' || !config.allowedTenants.includes(tid)) {
@@ -102,6 +138,7 @@ export function createOidcVerifier(input: OidcVerifierConfig): OidcVerifier {
 
   return {
     issuer: config.issuerURL,
+    acceptedIssuers: config.issuers,
     config,
     async verify(token) {
       if (token === undefined || token.length === 0) throw new TokenRejected('missing', 'no bearer token was presented');
@@ -110,7 +147,7 @@ export function createOidcVerifier(input: OidcVerifierConfig): OidcVerifier {
       let claims: JWTPayload;
       try {
         ({ payload: claims } = await jwtVerify(token, resolveKey, {
-          issuer: config.issuerURL,
+          issuer: config.issuers,
           audience: config.audiences,
           algorithms: config.algorithms,
           clockTolerance: config.clockSkewSeconds,

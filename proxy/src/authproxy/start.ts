@@ -65,8 +65,10 @@ export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAu
   const tls = await readTlsPair(config.tlsCertFile, config.tlsKeyFile);
   const upstream = await createUpstream(config.upstream, { refreshMs: config.upstreamRefreshMs, logger });
   const connections = createUpstreamConnections(upstream);
+  // kube-aad-proxy accepts a tenant's Entra v1.0 tokens next to its v2.0 ones unless a config says otherwise.
+  const verifiers = config.oidc.map((oidc) => createOidcVerifier({ ...oidc, entraV1Tokens: oidc.entraV1Tokens ?? true }));
   const authenticator = createAuthenticator({
-    verifiers: config.oidc.map((oidc) => createOidcVerifier(oidc)),
+    verifiers,
     serviceAccountTokens: config.serviceAccountTokens,
     groupResolver: graphResolver(config, metrics),
   });
@@ -111,7 +113,7 @@ export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAu
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `https://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  logger.info('auth proxy listening', { url, ops: ops.url, upstream: upstream.url.origin, issuers: config.oidc.map((o) => o.issuerURL), serviceAccountTokens: config.serviceAccountTokens });
+  logger.info('auth proxy listening', { url, ops: ops.url, upstream: upstream.url.origin, issuers: verifiers.flatMap((v) => v.acceptedIssuers), serviceAccountTokens: config.serviceAccountTokens });
 
   return {
     url,

@@ -19,7 +19,16 @@ export interface LocalIssuer {
   addKey(): Promise<{ kid: string; privateKey: CryptoKey }>;
 }
 
-export async function createLocalIssuer(): Promise<LocalIssuer> {
+export interface LocalIssuerOptions {
+  /** The issuer URL (discovery under it, keys at its origin's /keys); default LOCAL_ISSUER. */
+  issuer?: string;
+  /** Claims that replace the defaults of every minted token (e.g. an Entra tenant's `tid`). */
+  defaults?: JWTPayload;
+}
+
+export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
+  const issuerURL = options.issuer ?? LOCAL_ISSUER;
+  const { origin, pathname: issuerPath } = new URL(issuerURL);
   const published: JWK[] = [];
   const privateKeys = new Map<string, CryptoKey>();
   const addKey = async () => {
@@ -37,8 +46,8 @@ export async function createLocalIssuer(): Promise<LocalIssuer> {
     const { pathname } = new URL(url);
     counts.set(pathname, (counts.get(pathname) ?? 0) + 1);
     if (!available) return Promise.reject(new TypeError('fetch failed: connect ECONNREFUSED'));
-    if (pathname === '/tenant-a/v2.0/.well-known/openid-configuration') {
-      return Promise.resolve(Response.json({ issuer: LOCAL_ISSUER, jwks_uri: 'https://local-issuer.test/keys' }));
+    if (pathname === `${issuerPath.replace(/\/+$/, '')}/.well-known/openid-configuration`) {
+      return Promise.resolve(Response.json({ issuer: issuerURL, jwks_uri: `${origin}/keys` }));
     }
     if (pathname === '/keys') return Promise.resolve(Response.json({ keys: published }));
     return Promise.resolve(new Response('not found', { status: 404 }));
@@ -46,7 +55,8 @@ export async function createLocalIssuer(): Promise<LocalIssuer> {
 
   const defaultClaims = (): JWTPayload => {
     const now = Math.floor(Date.now() / 1000);
-    return { iss: LOCAL_ISSUER, aud: LOCAL_AUDIENCE, iat: now, nbf: now, exp: now + 600, oid: 'user-oid-1', tid: 'tenant-a', scp: 'user_impersonation', groups: ['group-1'] };
+    const claims = { iss: issuerURL, aud: LOCAL_AUDIENCE, iat: now, nbf: now, exp: now + 600, oid: 'user-oid-1', tid: 'tenant-a', scp: 'user_impersonation', groups: ['group-1'] };
+    return { ...claims, ...options.defaults };
   };
 
   return {
