@@ -10,6 +10,7 @@ import { dialRelay } from '../common/relay-dial.js';
 import { relayEndpoint } from '../common/relay-url.js';
 import { formatHostPort } from '../common/host-port.js';
 import { CLUSTER_INFO_HEADER, encodeClusterInfoHeader } from '../relay/cluster-info.js';
+import { waitForStreams } from '../tunnel/drain.js';
 import type { AgentConfig } from './agent-config.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import { LeaseHeartbeat, leaseApiFor } from './heartbeat-lease.js';
@@ -114,11 +115,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
       draining = true;
       for (const link of links) link.stop();
       for (const session of allSessions()) session.goAway('agent shutting down');
-      const deadline = Date.now() + config.drainTimeoutMs;
-      const inFlight = () => allSessions().reduce((sum, s) => sum + s.streamCount, 0);
-      if (inFlight() > 0) logger.info('draining in-flight streams', { streams: inFlight(), timeoutMs: config.drainTimeoutMs });
-      while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      if (inFlight() > 0) logger.warn('drain timeout reached; closing streams still open', { streams: inFlight() });
+      await waitForStreams({ sessions: allSessions, timeoutMs: config.drainTimeoutMs, logger, announce: true });
       await close();
     },
     close,

@@ -13,6 +13,7 @@ import type { OpsServer } from '../common/ops-server.js';
 import { createHttpsFetch } from '../authproxy/https-fetch.js';
 import { defaultRootsPlus } from '../common/ca-trust.js';
 import { createOidcVerifier } from '../authproxy/oidc-verifier.js';
+import { waitForStreams } from '../tunnel/drain.js';
 import { TUNNEL_SUBPROTOCOL } from '../tunnel/frame.js';
 import { tunnelWebSocketOptions } from '../tunnel/ws-transport.js';
 import { AgentRegistry } from './agent-registry.js';
@@ -170,10 +171,7 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
       draining = true;
       server.close();
       for (const session of context.sessions) session.goAway('relay shutting down');
-      const deadline = Date.now() + config.drainTimeoutMs;
-      while (Date.now() < deadline && [...context.sessions].some((s) => s.streamCount > 0)) await new Promise((resolve) => setTimeout(resolve, 100));
-      const left = [...context.sessions].reduce((sum, s) => sum + s.streamCount, 0);
-      if (left > 0) logger.warn('drain timeout reached; closing streams still open', { streams: left });
+      await waitForStreams({ sessions: () => context.sessions, timeoutMs: config.drainTimeoutMs, logger });
       await closeAll();
     },
     close: closeAll,

@@ -14,6 +14,7 @@ import {
   MAX_TARGET_BYTES,
   MAX_WINDOW,
   PING_PAYLOAD_SIZE,
+  STREAM_ID_OFFSET,
 } from './frame.js';
 import type { Frame } from './frame.js';
 
@@ -29,7 +30,7 @@ function header(type: number, streamId: number, payloadSize: number): Buffer {
   const buf = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payloadSize);
   buf[0] = type;
   buf[1] = 0;
-  buf.writeUInt32BE(streamId, 2);
+  buf.writeUInt32BE(streamId, STREAM_ID_OFFSET);
   return buf;
 }
 
@@ -191,7 +192,7 @@ export function decodeFrame(message: Buffer): Frame {
   if (message.length > MAX_FRAME_SIZE) throw new FrameDecodeError('FRAME_TOO_LARGE', `frame of ${message.length} bytes exceeds the limit of ${MAX_FRAME_SIZE}`);
   const type = message[0] ?? 0;
   if (message[1] !== 0) throw new FrameDecodeError('RESERVED_FLAGS_SET', `reserved flags 0x${(message[1] ?? 0).toString(16)} are set`);
-  const streamId = message.readUInt32BE(2);
+  const streamId = message.readUInt32BE(STREAM_ID_OFFSET);
   const payload = message.subarray(FRAME_HEADER_SIZE);
   const sessionLevel = type === FrameType.Ping || type === FrameType.Pong || type === FrameType.GoAway;
   if (type >= FrameType.Open && type <= FrameType.GoAway) {

@@ -47,6 +47,8 @@ export const GoAwayCode = {
 } as const;
 
 export const FRAME_HEADER_SIZE = 6;
+/** Where the u32 stream id sits in the header; the relay rewrites it there to forward a DATA frame without a copy. */
+export const STREAM_ID_OFFSET = 2;
 /** Largest DATA payload. 64 KiB matches a net.Socket read, so a socket chunk is usually one frame. */
 export const MAX_DATA_PAYLOAD = 64 * 1024;
 /** Largest message the decoder accepts; also the `maxPayload` to give ws so it never buffers more than this. */

@@ -2,7 +2,7 @@
 // streams; the side that dialed the WebSocket uses odd stream ids and the side that accepted it even ids, so ids
 // never collide and an id the peer could not yet have opened is recognisably bogus.
 import { EventEmitter } from 'node:events';
-import { decodeFrame, encodeData, encodeFrame } from './codec.js';
+import { decodeFrame, encodeFrame } from './codec.js';
 import { FrameDecodeError, TunnelDeadPeerError, TunnelOpenError, TunnelProtocolError, TunnelSessionClosedError } from './errors.js';
 import { INITIAL_STREAM_WINDOW, validateStreamWindow } from './flow-control.js';
 import { FrameType, GoAwayCode, MAX_STREAM_ID, PING_PAYLOAD_SIZE, ResetCode, frameTypeName } from './frame.js';
@@ -104,7 +104,6 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       logger: this.logger,
       isClosed: () => this.isClosed,
       sendControl: (frame) => this.sendControl(frame),
-      sendData: (streamId, payload) => this.sendData(streamId, payload),
       sendMessage: (message, dataBytes) => this.sendMessage(message, dataBytes),
       transportBlocked: () => this.transport.bufferedAmount >= this.highWaterMark,
       waitForDrain: (stream) => this.waitForDrain(stream),
@@ -284,13 +283,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     this.checkHardLimit();
   }
 
-  private sendData(streamId: number, payload: Buffer): void {
-    if (this.isClosed) return;
-    this.transport.send(encodeData(streamId, payload));
-    this.counters.bytesSent += payload.length;
-    this.checkHardLimit();
-  }
-
+  /** The one way DATA leaves: TunnelStreams encode it, FrameStreams forward the message they received. */
   private sendMessage(message: Buffer, dataBytes: number): void {
     if (this.isClosed) return;
     this.transport.send(message);

@@ -5,6 +5,17 @@ import type { Logger } from '../common/logger.js';
 
 export type StreamDirection = 'outbound' | 'inbound';
 
+/** What the session tells a new stream of either kind about itself. */
+export interface StreamInit {
+  id: number;
+  direction: StreamDirection;
+  /** What the opener asked to reach (host:port, or a cluster name at the relay). */
+  target: string;
+  metadata: Readonly<Record<string, string>>;
+  /** Outbound only: how long to wait for ACCEPT before failing the open. 0 disables. */
+  openTimeoutMs: number;
+}
+
 export interface StreamEndpoint {
   readonly id: number;
   readonly direction: StreamDirection;
@@ -23,8 +34,7 @@ export interface StreamHost {
   readonly logger: Logger;
   isClosed(): boolean;
   sendControl(frame: Frame): void;
-  sendData(streamId: number, payload: Buffer): void;
-  /** Sends an already encoded message carrying `dataBytes` of DATA payload (a forwarded DATA frame). */
+  /** Sends an encoded DATA frame carrying `dataBytes` of payload (encoded by a TunnelStream, or forwarded as is). */
   sendMessage(message: Buffer, dataBytes: number): void;
   /** True while the transport holds more than its high-water mark; DATA then waits for a drain. */
   transportBlocked(): boolean;

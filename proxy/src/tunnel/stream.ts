@@ -2,21 +2,18 @@
 // control: it sends DATA only within the credit the peer granted, and grants credit back only as the local
 // application consumes, so a reader that stalls holds at most one window of memory and slows no other stream.
 import { Duplex } from 'node:stream';
+import { encodeData } from './codec.js';
 import { TunnelOpenError, TunnelStreamResetError } from './errors.js';
-import { INITIAL_STREAM_WINDOW, STREAM_READABLE_HIGH_WATER_MARK, receiveGrant } from './flow-control.js';
-import { FrameType, MAX_DATA_PAYLOAD, MAX_WINDOW, ResetCode } from './frame.js';
+import { STREAM_READABLE_HIGH_WATER_MARK, receiveGrant } from './flow-control.js';
+import { FrameType, MAX_DATA_PAYLOAD, ResetCode } from './frame.js';
 import type { Frame } from './frame.js';
-import type { StreamDirection, StreamEndpoint, StreamHost } from './stream-endpoint.js';
+import type { StreamDirection, StreamEndpoint, StreamHost, StreamInit } from './stream-endpoint.js';
+import { StreamState, logViolation, unexpectedFrame } from './stream-state.js';
+import type { StreamViolation } from './stream-state.js';
 
-export interface TunnelStreamInit {
-  id: number;
-  direction: StreamDirection;
-  target: string;
-  metadata: Readonly<Record<string, string>>;
+export interface TunnelStreamInit extends StreamInit {
   /** This side's receive window (validated by the session). */
   window: number;
-  /** Outbound only: how long to wait for ACCEPT before failing the open. 0 disables. */
-  openTimeoutMs: number;
 }
 
 interface PendingWrite {
@@ -33,25 +30,16 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   readonly metadata: Readonly<Record<string, string>>;
 
   private readonly window: number;
-  private accepted = false;
-  private sendCredit = INITIAL_STREAM_WINDOW;
+  private readonly state: StreamState;
   private pendingWrite: PendingWrite | undefined;
   private finalCallback: ((error?: Error | null) => void) | undefined;
-  private sentCloseWrite = false;
-  private receivedCloseWrite = false;
-  /** No frame for this stream will be sent or handled any more (RESET either way, both FINs, session gone). */
-  private protocolDone = false;
   private readonly receiveQueue: Buffer[] = [];
   private queuedBytes = 0;
   private wantsData = false;
   private flushing = false;
   private eofPushed = false;
-  private bytesReceived = 0;
   private bytesPushed = 0;
   private bytesSentTotal = 0;
-  /** Total bytes the peer may send: the initial window plus every increment granted. */
-  private receiveLimit = INITIAL_STREAM_WINDOW;
-  private openTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: StreamHost,
@@ -67,14 +55,12 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
     this.target = init.target;
     this.metadata = init.metadata;
     this.window = init.window;
-    if (init.direction === 'outbound' && init.openTimeoutMs > 0) {
-      this.openTimer = setTimeout(() => this.openTimedOut(init.openTimeoutMs), init.openTimeoutMs).unref();
-    }
+    this.state = new StreamState(init, (reason) => this.openTimedOut(reason));
   }
 
   /** True once the peer accepted (outbound) or this side called accept() (inbound). */
   get isAccepted(): boolean {
-    return this.accepted;
+    return this.state.accepted;
   }
 
   /** Received bytes the application has not consumed yet (our queue plus Node's readable buffer); <= the window. */
@@ -84,7 +70,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
 
   /** Bytes this side may still send before the peer grants more. */
   get availableSendCredit(): number {
-    return this.sendCredit;
+    return this.state.sendCredit;
   }
 
   get bytesSent(): number {
@@ -92,14 +78,13 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   }
 
   get bytesRead(): number {
-    return this.bytesReceived;
+    return this.state.received;
   }
 
   /** Inbound only: the target is reached; tell the opener and start sending. */
   accept(): void {
     if (this.direction !== 'inbound') throw new Error('only an inbound stream can be accepted');
-    if (this.accepted || this.protocolDone) return;
-    this.accepted = true;
+    if (!this.state.acceptInbound()) return;
     this.host.sendControl({ type: FrameType.Accept, streamId: this.id });
     this.maybeGrant();
     this.pump();
@@ -109,8 +94,8 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   /** Inbound only: refuse the open; the opener's stream fails with TunnelOpenError(reason). */
   reject(reason: string, code: number = ResetCode.OpenFailed): void {
     if (this.direction !== 'inbound') throw new Error('only an inbound stream can be rejected');
-    if (this.accepted) throw new Error('stream already accepted; destroy it instead');
-    if (this.protocolDone) return;
+    if (this.state.accepted) throw new Error('stream already accepted; destroy it instead');
+    if (this.state.done) return;
     this.finishProtocol();
     this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code, reason });
     this.host.logger.debug('tunnel stream rejected', { streamId: this.id, target: this.target, reason });
@@ -120,7 +105,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   // ---- frames from the session ----
 
   handleFrame(frame: Frame): void {
-    if (this.protocolDone) return;
+    if (this.state.done) return;
     switch (frame.type) {
       case FrameType.Accept:
         return this.onAccept();
@@ -133,7 +118,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
       case FrameType.Reset:
         return this.onReset(frame.code, frame.reason);
       default:
-        return this.violation(ResetCode.ProtocolError, `unexpected frame type ${frame.type} on a stream`);
+        return this.violation(unexpectedFrame(frame.type));
     }
   }
 
@@ -145,19 +130,14 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   }
 
   private onAccept(): void {
-    if (this.direction !== 'outbound' || this.accepted) return this.violation(ResetCode.ProtocolError, 'unexpected ACCEPT');
-    this.accepted = true;
-    this.clearOpenTimer();
+    const violation = this.state.receiveAccept();
+    if (violation) return this.violation(violation);
     this.emit('open');
   }
 
   private onData(payload: Buffer): void {
-    if (this.receivedCloseWrite) return this.violation(ResetCode.ProtocolError, 'DATA after CLOSE_WRITE');
-    if (this.direction === 'outbound' && !this.accepted) return this.violation(ResetCode.ProtocolError, 'DATA before ACCEPT');
-    if (this.bytesReceived + payload.length > this.receiveLimit) {
-      return this.violation(ResetCode.FlowControlError, `peer sent ${this.bytesReceived + payload.length - this.receiveLimit} bytes beyond the window`);
-    }
-    this.bytesReceived += payload.length;
+    const violation = this.state.receiveData(payload.length);
+    if (violation) return this.violation(violation);
     this.receiveQueue.push(payload);
     this.queuedBytes += payload.length;
     this.flush();
@@ -165,37 +145,34 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   }
 
   private onWindow(increment: number): void {
-    if (this.sendCredit + increment > MAX_WINDOW) return this.violation(ResetCode.FlowControlError, 'WINDOW overflows the credit');
-    this.sendCredit += increment;
+    const violation = this.state.receiveWindow(increment);
+    if (violation) return this.violation(violation);
     this.pump();
   }
 
   private onCloseWrite(): void {
-    if (this.receivedCloseWrite) return this.violation(ResetCode.ProtocolError, 'second CLOSE_WRITE');
-    if (this.direction === 'outbound' && !this.accepted) return this.violation(ResetCode.ProtocolError, 'CLOSE_WRITE before ACCEPT');
-    this.receivedCloseWrite = true;
+    const violation = this.state.receiveCloseWrite();
+    if (violation) return this.violation(violation);
     this.flush();
     this.checkBothClosed();
   }
 
   private onReset(code: number, reason: string): void {
     this.finishProtocol();
-    const error = this.direction === 'outbound' && !this.accepted ? new TunnelOpenError(this.target, reason) : new TunnelStreamResetError(code, reason);
+    const error = this.direction === 'outbound' && !this.state.accepted ? new TunnelOpenError(this.target, reason) : new TunnelStreamResetError(code, reason);
     this.host.logger.debug('tunnel stream reset by peer', { streamId: this.id, code, reason });
     this.destroy(error);
   }
 
   /** The peer broke the protocol on this stream only: reset it, keep the session. */
-  private violation(code: number, reason: string): void {
-    this.host.logger.warn('tunnel stream protocol violation; resetting the stream', { streamId: this.id, reason });
+  private violation(violation: StreamViolation): void {
+    const localReason = logViolation(this.host.logger, this.id, violation);
     this.finishProtocol();
-    this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code, reason });
-    this.destroy(new TunnelStreamResetError(code, `protocol violation by the peer: ${reason}`));
+    this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code: violation.code, reason: violation.reason });
+    this.destroy(new TunnelStreamResetError(violation.code, localReason));
   }
 
-  private openTimedOut(ms: number): void {
-    if (this.accepted || this.protocolDone) return;
-    const reason = `no answer to the open of ${this.target} within ${ms} ms`;
+  private openTimedOut(reason: string): void {
     this.finishProtocol();
     this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code: ResetCode.Cancel, reason });
     this.destroy(new TunnelOpenError(this.target, reason));
@@ -220,7 +197,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
         this.bytesPushed += chunk.length;
         this.wantsData = this.push(chunk);
       }
-      if (this.receiveQueue.length === 0 && this.receivedCloseWrite && !this.eofPushed) {
+      if (this.receiveQueue.length === 0 && this.state.receivedCloseWrite && !this.eofPushed) {
         this.eofPushed = true;
         this.push(null);
       }
@@ -230,42 +207,46 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   }
 
   private maybeGrant(): void {
-    if (this.protocolDone || this.receivedCloseWrite || this.host.isClosed()) return;
+    const state = this.state;
+    if (state.done || state.receivedCloseWrite || this.host.isClosed()) return;
     // An unaccepted inbound stream grants nothing yet: the opener's optimistic bytes stay within the initial window.
-    if (this.direction === 'inbound' && !this.accepted) return;
+    if (this.direction === 'inbound' && !state.accepted) return;
     const consumed = this.bytesPushed - this.readableLength;
-    const increment = receiveGrant(consumed, this.receiveLimit, this.window);
+    const increment = receiveGrant(consumed, state.receiveLimit, this.window);
     if (increment === 0) return;
-    this.receiveLimit += increment;
+    state.receiveLimit += increment;
     this.host.sendControl({ type: FrameType.Window, streamId: this.id, increment });
   }
 
   // ---- send side ----
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // An empty write has nothing to send, and DATA frames are never empty: done at once.
+    if (chunk.length === 0) return callback();
     this.pendingWrite = { chunk, offset: 0, callback };
     this.pump();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
     this.finalCallback = callback;
-    if (this.direction === 'outbound' || this.accepted) this.sendCloseWrite();
+    if (this.direction === 'outbound' || this.state.accepted) this.sendCloseWrite();
   }
 
   /** Sends as much of the pending write as credit and the transport allow; re-entered on WINDOW and on drain. */
   pump(): void {
+    const state = this.state;
     while (this.pendingWrite) {
-      if (this.protocolDone || this.host.isClosed()) return;
-      if (this.direction === 'inbound' && !this.accepted) return;
-      if (this.sendCredit <= 0) return;
+      if (state.done || this.host.isClosed()) return;
+      if (this.direction === 'inbound' && !state.accepted) return;
+      if (state.sendCredit <= 0) return;
       if (this.host.transportBlocked()) {
         this.host.waitForDrain(this);
         return;
       }
       const write = this.pendingWrite;
-      const size = Math.min(this.sendCredit, write.chunk.length - write.offset, MAX_DATA_PAYLOAD);
-      this.host.sendData(this.id, write.chunk.subarray(write.offset, write.offset + size));
-      this.sendCredit -= size;
+      const size = Math.min(state.sendCredit, write.chunk.length - write.offset, MAX_DATA_PAYLOAD);
+      this.host.sendMessage(encodeData(this.id, write.chunk.subarray(write.offset, write.offset + size)), size);
+      state.sendCredit -= size;
       this.bytesSentTotal += size;
       write.offset += size;
       if (write.offset === write.chunk.length) {
@@ -278,8 +259,8 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   private sendCloseWrite(): void {
     const callback = this.finalCallback;
     this.finalCallback = undefined;
-    if (!this.protocolDone && !this.sentCloseWrite) {
-      this.sentCloseWrite = true;
+    if (!this.state.done && !this.state.sentCloseWrite) {
+      this.state.sentCloseWrite = true;
       this.host.sendControl({ type: FrameType.CloseWrite, streamId: this.id });
       this.checkBothClosed();
     }
@@ -287,29 +268,20 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   }
 
   private checkBothClosed(): void {
-    if (this.sentCloseWrite && this.receivedCloseWrite && !this.protocolDone) this.finishProtocol();
+    if (this.state.bothClosed) this.finishProtocol();
   }
 
   private finishProtocol(): void {
-    if (this.protocolDone) return;
-    this.protocolDone = true;
-    this.clearOpenTimer();
-    this.host.streamFinished(this);
-  }
-
-  private clearOpenTimer(): void {
-    if (this.openTimer) clearTimeout(this.openTimer);
-    this.openTimer = undefined;
+    if (this.state.finish()) this.host.streamFinished(this);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.protocolDone) {
+    if (!this.state.done) {
       // Closed locally before both directions finished: tell the peer, as a TCP RST would.
       const reason = error ? error.message || error.name : 'stream closed by the application';
       this.finishProtocol();
       if (!this.host.isClosed()) this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code: ResetCode.Cancel, reason });
     }
-    this.clearOpenTimer();
     this.pendingWrite = undefined;
     this.receiveQueue.length = 0;
     this.queuedBytes = 0;

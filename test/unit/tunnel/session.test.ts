@@ -73,6 +73,17 @@ describe('tunnel/session (in-memory transport)', () => {
     dialer.close();
   });
 
+  it('completes an empty write at once without sending an (invalid) empty DATA frame', async () => {
+    const { dialer, listener } = memorySessionPair();
+    echoStreams(listener);
+    const stream = dialer.openStream('t');
+    await new Promise<void>((resolve, reject) => stream.write(Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
+    stream.write('x');
+    stream.end(Buffer.alloc(0));
+    expect((await readAll(stream)).toString()).to.equal('x');
+    dialer.close();
+  });
+
   it('half-closes: the side that ended can still read, the other can still write', async () => {
     const { dialer, listener } = memorySessionPair();
     const inboundP = once(listener, 'stream') as Promise<[TunnelStream]>;
