@@ -115,7 +115,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
       draining = true;
       for (const link of links) link.stop();
       for (const session of allSessions()) session.goAway('agent shutting down');
-      await waitForStreams({ sessions: allSessions, timeoutMs: config.drainTimeoutMs, logger, announce: true });
+      await waitForStreams({ sessions: allSessions, timeoutMs: config.drainTimeoutMs, logger });
       await close();
     },
     close,

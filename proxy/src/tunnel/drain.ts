@@ -12,8 +12,6 @@ export interface DrainOptions {
   sessions: () => Iterable<StreamCounting>;
   timeoutMs: number;
   logger: Logger;
-  /** Also log when the wait starts (the agent does; a test waits for that line). */
-  announce?: boolean;
 }
 
 /** How often to look again; streams end on their own, so nothing finer is needed. */
@@ -26,10 +24,10 @@ function openStreams(sessions: Iterable<StreamCounting>): number {
 }
 
 /** Resolves once no session has an open stream, or at the deadline, saying how many streams are still open. */
-export async function waitForStreams({ sessions, timeoutMs, logger, announce = false }: DrainOptions): Promise<void> {
+export async function waitForStreams({ sessions, timeoutMs, logger }: DrainOptions): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const inFlight = () => openStreams(sessions());
-  if (announce && inFlight() > 0) logger.info('draining in-flight streams', { streams: inFlight(), timeoutMs });
+  if (inFlight() > 0) logger.info('draining in-flight streams', { streams: inFlight(), timeoutMs });
   while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   const left = inFlight();
   if (left > 0) logger.warn('drain timeout reached; closing streams still open', { streams: left });
