@@ -2,6 +2,7 @@
 // passed through for the apiserver to authenticate — and builds the outgoing header lines for both paths.
 // Shared by plain requests and upgrades so the two can never apply different rules.
 import { createBearerClassifier, routeByIssuer } from './bearer-classifier.js';
+import { withVerifiedTokenCache } from './cached-verifier.js';
 import { assertOnlyProxyIdentity } from './identity-header-assertion.js';
 import type { GroupResolver, KubernetesIdentity } from './identity.js';
 import { buildImpersonatedHeaders, findImpersonationAttempt, identityHeaderLines } from './impersonation-headers.js';
@@ -12,6 +13,7 @@ import { completeGroups } from './oidc-verifier.js';
 import type { OidcVerifier } from './oidc-verifier.js';
 import { buildPassthroughHeaders } from './passthrough-headers.js';
 import { quoteUntrusted, TokenRejected } from './token-rejected.js';
+import type { VerifiedTokenCache } from './verified-token-cache.js';
 
 export type AuthMode = 'oidc' | 'passthrough' | 'none';
 
@@ -44,6 +46,8 @@ export interface AuthenticatorOptions {
   verifiers: readonly OidcVerifier[];
   serviceAccountTokens: boolean;
   groupResolver?: GroupResolver;
+  /** Reuses successful verifications of the same token for a short time; none (or TTL 0) verifies every request. */
+  tokenCache?: VerifiedTokenCache;
 }
 
 // A browser-style WebSocket client may carry a bearer token in its subprotocol list; the apiserver accepts it.
@@ -65,7 +69,9 @@ function withoutWebSocketTokens(lines: HeaderPair[]): HeaderPair[] {
 }
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const byIssuer = routeByIssuer(options.verifiers);
+  const tokenCache = options.tokenCache;
+  const verifiers = tokenCache ? options.verifiers.map((verifier) => withVerifiedTokenCache(verifier, tokenCache)) : options.verifiers;
+  const byIssuer = routeByIssuer(verifiers);
   const classifyBearer = createBearerClassifier(byIssuer);
 
   return {

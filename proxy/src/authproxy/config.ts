@@ -21,6 +21,9 @@ export interface AuthProxyConfig {
   upstreamRefreshMs?: number;
   /** Trusted issuers; tokens from any other issuer take the passthrough path (or are refused). */
   oidc: OidcVerifierConfig[];
+  /** How long a successful OIDC verification is reused for the same token (never past its `exp`; refusals are never
+   *  reused). Default 10 s, as kube-apiserver's token cache; 0 verifies every request; at most 60 s. */
+  tokenCacheTtlMs?: number;
   /** Forward bearer tokens not from a configured issuer unchanged, for the apiserver to authenticate. */
   serviceAccountTokens: boolean;
   /** Microsoft Graph look-ups for tokens with group overage; without it (or groupResolver) such tokens are refused. */

@@ -1,6 +1,8 @@
 // The issuer's signing keys: jose's remote JWKS (cached, refetched on an unknown kid no more often than the
 // cooldown) plus what jose leaves out: a failed fetch backs off instead of being retried on every request, and
-// while the issuer is down the last keys seen keep verifying (as go-oidc in the apiserver does).
+// while the issuer is down the last keys seen keep verifying (as go-oidc in the apiserver does). Successful
+// verifications are reused for up to 10 s (verified-token-cache.ts, as kube-apiserver does), so a key removed from
+// the issuer's JWKS is noticed at most that much later than a refetch here shows it; never past a token's exp.
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors } from 'jose';
 import type { CryptoKey, FlattenedJWSInput, JWSHeaderParameters } from 'jose';
 import type { FetchLike } from './https-fetch.js';

@@ -1,12 +1,13 @@
-// The proxy's Prometheus metrics. Labels are small fixed sets (status code, auth mode, reason), never a user.
-// The two metrics every request touches do not go through prom-client per request: prom-client validates and
-// hashes the labels on each inc()/observe() (labels() binds them, it caches nothing), which cost more than the
+// The proxy's Prometheus metrics. Labels are small fixed sets (status code, auth mode, reason, cache hit or miss),
+// never a user. The metrics every request touches do not go through prom-client per request: prom-client validates
+// and hashes the labels on each inc()/observe() (labels() binds them, it caches nothing), which cost more than the
 // rest of the per-request bookkeeping. Requests add to plain numbers and latencies to a plain array; both move
 // into the prom-client metrics when they are scraped (and the array also when it gets long), so what a scrape
 // reads is the same.
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { AuthMode, RefusalReason } from './authenticate.js';
+import type { TokenCacheLookup } from './verified-token-cache.js';
 
 export interface AuthProxyMetrics {
   request(code: number, mode: AuthMode, upgrade: boolean): void;
@@ -14,6 +15,8 @@ export interface AuthProxyMetrics {
   /** Seconds from sending upstream to the apiserver's response head. */
   upstreamLatency(mode: AuthMode, seconds: number): void;
   groupResolution(result: 'ok' | 'error'): void;
+  /** One lookup in the verified-token cache (OIDC requests only, while the cache is on). */
+  tokenCacheLookup(result: TokenCacheLookup): void;
 }
 
 /** Latencies kept before they are handed to prom-client anyway, so memory stays bounded between scrapes. */
@@ -69,6 +72,21 @@ export function createAuthProxyMetrics(registry: Registry): AuthProxyMetrics {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  // Per request like the request count, so plain numbers too, moved into the counter when scraped.
+  const pendingLookups: Record<TokenCacheLookup, number> = { hit: 0, miss: 0 };
+  new Counter({
+    name: 'clusterconnect_authproxy_token_cache_lookups_total',
+    help: 'OIDC tokens answered from the verified-token cache (hit) or verified (miss); refused tokens are never cached',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      for (const result of ['hit', 'miss'] as const) {
+        // Always touched, so both series exist from the first scrape (a rate of hits needs its zero).
+        this.inc({ result }, pendingLookups[result]);
+        pendingLookups[result] = 0;
+      }
+    },
+  });
   return {
     request(code, mode, upgrade) {
       const key = `${code} ${mode} ${upgrade ? 'yes' : 'no'}`;
@@ -84,5 +102,8 @@ export function createAuthProxyMetrics(registry: Registry): AuthProxyMetrics {
       if (pending.length >= MAX_PENDING_LATENCIES) flushLatencies(latency);
     },
     groupResolution: (result) => groups.inc({ result }),
+    tokenCacheLookup(result) {
+      pendingLookups[result]++;
+    },
   };
 }

@@ -23,6 +23,7 @@ import { readTlsPair, watchTlsFiles } from '../common/tls-files.js';
 import { createUpgradeHandler } from './upgrade-handler.js';
 import { createUpstream } from './upstream.js';
 import { createUpstreamConnections } from './upstream-connections.js';
+import { DEFAULT_TOKEN_CACHE_TTL_MS, VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface RunningAuthProxy {
   /** https://host:port the proxy serves. */
@@ -62,6 +63,8 @@ export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAu
   const logger = config.logger;
   const registry = config.registry ?? createRegistry('clusterconnect_authproxy_');
   const metrics = createAuthProxyMetrics(registry);
+  // Before anything that holds a resource: an invalid TTL fails here, with nothing to clean up.
+  const tokenCache = new VerifiedTokenCache({ ttlMs: config.tokenCacheTtlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS, onLookup: (result) => metrics.tokenCacheLookup(result) });
   const tls = await readTlsPair(config.tlsCertFile, config.tlsKeyFile);
   const upstream = await createUpstream(config.upstream, { refreshMs: config.upstreamRefreshMs, logger });
   const connections = createUpstreamConnections(upstream);
@@ -71,6 +74,7 @@ export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAu
     verifiers,
     serviceAccountTokens: config.serviceAccountTokens,
     groupResolver: graphResolver(config, metrics),
+    tokenCache,
   });
   const ctx: ProxyContext = { authenticator, upstream, connections, metrics, logger };
 
@@ -113,7 +117,7 @@ export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAu
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `https://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  logger.info('auth proxy listening', { url, ops: ops.url, upstream: upstream.url.origin, issuers: verifiers.flatMap((v) => v.acceptedIssuers), serviceAccountTokens: config.serviceAccountTokens });
+  logger.info('auth proxy listening', { url, ops: ops.url, upstream: upstream.url.origin, issuers: verifiers.flatMap((v) => v.acceptedIssuers), serviceAccountTokens: config.serviceAccountTokens, tokenCacheSeconds: tokenCache.ttlMs / 1000 });
 
   return {
     url,

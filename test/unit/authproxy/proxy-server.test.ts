@@ -211,6 +211,24 @@ describe('authproxy server (fake apiserver upstream)', function () {
     expect(count(await proxy.registry.metrics(), requests)).to.equal(count(after, requests));
   });
 
+  it('verifies an OIDC token once per 10 s by default, and still forwards, audits and counts every request', async () => {
+    const count = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+    const hits = /clusterconnect_authproxy_token_cache_lookups_total\{result="hit"\} (\d+)/;
+    const misses = /clusterconnect_authproxy_token_cache_lookups_total\{result="miss"\} (\d+)/;
+    const requests = /clusterconnect_authproxy_requests_total\{code="200",auth_mode="oidc",upgrade="no"\} (\d+)/;
+    const token = await issuer.mint({ oid: 'cached-user' });
+    const before = await proxy.registry.metrics();
+    const seenBefore = seen.length;
+    for (let i = 0; i < 3; i++) expect((await call('/api/v1/pods', [['Authorization', `Bearer ${token}`]])).status).to.equal(200);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the audit and count happen when the response closes
+    const after = await proxy.registry.metrics();
+    expect(count(after, misses) - count(before, misses)).to.equal(1);
+    expect(count(after, hits) - count(before, hits)).to.equal(2);
+    expect(count(after, requests) - count(before, requests)).to.equal(3);
+    expect(seen.slice(seenBefore).map((s) => header(s, 'impersonate-user'))).to.deep.equal([['cached-user'], ['cached-user'], ['cached-user']]);
+    expect(logs.filter((line) => line.includes('"audit":true') && line.includes('"user":"cached-user"'))).to.have.length(3);
+  });
+
   it('streams a response chunk by chunk (a watch is not buffered)', async () => {
     const token = await issuer.mint();
     const text = await new Promise<string>((resolve, reject) => {
