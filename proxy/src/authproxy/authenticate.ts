@@ -6,7 +6,7 @@ import { withVerifiedTokenCache } from './cached-verifier.js';
 import { assertOnlyProxyIdentity } from './identity-header-assertion.js';
 import type { GroupResolver, KubernetesIdentity } from './identity.js';
 import { buildImpersonatedHeaders, findImpersonationAttempt, identityHeaderLines } from './impersonation-headers.js';
-import type { HeaderPair, HeaderSource } from './incoming-headers.js';
+import type { HeaderPair, HeaderSource, RequestHeaders } from './incoming-headers.js';
 import { requestHeaders } from './incoming-headers.js';
 import type { KubeStatusCode } from './kube-status.js';
 import { completeGroups } from './oidc-verifier.js';
@@ -38,7 +38,8 @@ export interface ClientGone {
 }
 
 export interface Authenticator {
-  /** `clientGone.signal` is read only when the decision waits on something cancellable (a Graph lookup). */
+  /** `clientGone.signal` is read only for a verified token with group overage, as the groups are resolved (a Graph
+   *  look-up, which the signal cancels; read even when the resolver's cache answers without waiting). */
   decide(incoming: HeaderSource, clientGone?: ClientGone): Promise<AuthDecision>;
 }
 
@@ -46,7 +47,7 @@ export interface AuthenticatorOptions {
   verifiers: readonly OidcVerifier[];
   serviceAccountTokens: boolean;
   groupResolver?: GroupResolver;
-  /** Reuses successful verifications of the same token for a short time; none (or TTL 0) verifies every request. */
+  /** Reuses successful verifications of the same token for a short time; none verifies every request. */
   tokenCache?: VerifiedTokenCache;
 }
 
@@ -54,8 +55,8 @@ export interface AuthenticatorOptions {
 // On the OIDC path only the proxy's identity may authenticate, so such entries are dropped.
 const WEBSOCKET_TOKEN_PROTOCOL = /^base64url\.bearer\.authorization\.k8s\.io\./i;
 
-function withoutWebSocketTokens(lines: HeaderPair[]): HeaderPair[] {
-  if (!lines.some(([name]) => name.toLowerCase() === 'sec-websocket-protocol')) return lines;
+function withoutWebSocketTokens(lines: HeaderPair[], incoming: RequestHeaders): HeaderPair[] {
+  if (!incoming.names.has('sec-websocket-protocol')) return lines;
   const out: HeaderPair[] = [];
   for (const [name, value] of lines) {
     if (name.toLowerCase() !== 'sec-websocket-protocol') {
@@ -135,8 +136,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           return { kind: 'refuse', mode: 'oidc', status, reason: 'groups_unresolved', message: `the caller's groups could not be resolved through Microsoft Graph: ${why}` };
         }
       }
-      const identityLines = identityHeaderLines(verified.identity);
-      const headers = withoutWebSocketTokens(buildImpersonatedHeaders(incoming, verified.identity, identityLines));
+      const identityLines = identityHeaderLines(verified.identity, verifier.config.extraHeaderNames);
+      const headers = withoutWebSocketTokens(buildImpersonatedHeaders(incoming, verified.identity, identityLines), incoming);
       try {
         assertOnlyProxyIdentity(headers, verified.identity, identityLines);
       } catch (error) {

@@ -34,47 +34,56 @@ export function routeByIssuer<V extends { readonly issuer: string; readonly acce
   return routes;
 }
 
-const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
+const BEARER = /^\s*bearer\s+(\S+)\s*$/di;
 
-/** The `iss` of a compact JWS without verifying it, or undefined when the token is not one; no claim is trusted here. */
-export function unverifiedIssuer(token: string): string | undefined {
-  const iss = unverifiedClaims(token)?.iss;
-  return typeof iss === 'string' ? iss : undefined;
-}
+/** How many Authorization values the classifier remembers; when full it starts afresh (bounded-memo.ts). */
+const REMEMBERED_VALUES = 256;
 
-/** What one Authorization value is; a pure function of the value and the (fixed) issuers. */
-function classifyValue(value: string, issuers: IssuerSet): BearerClassification {
+/**
+ * What the classifier remembers of one Authorization value: the answer without the token, and where the token sits
+ * in the value, so that each request takes its token from its own header. Frozen: every request sending that
+ * value gets the same object.
+ */
+type Remembered =
+  | Readonly<{ kind: 'oidc'; issuer: string; tokenStart: number; tokenEnd: number }>
+  | Readonly<{ kind: 'passthrough'; tokenStart: number; tokenEnd: number }>
+  | Readonly<{ kind: 'invalid'; message: string }>;
+
+const MISSING: BearerClassification = Object.freeze({ kind: 'missing' });
+// Node keeps only the first of duplicated Authorization lines; another hop might pick the second.
+const DUPLICATED: BearerClassification = Object.freeze({ kind: 'invalid', message: 'more than one Authorization header was sent' });
+const NOT_BEARER: Remembered = Object.freeze({ kind: 'invalid', message: 'the Authorization header must be "Bearer <token>" (no other scheme is accepted)' });
+
+/** What one Authorization value is: a pure function of the value and the (fixed) issuers. The `iss` is peeked at
+ *  without verifying anything (unverified-jwt.ts). */
+function classifyValue(value: string, issuers: IssuerSet): Remembered {
   const match = BEARER.exec(value);
-  if (!match?.[1]) {
-    return { kind: 'invalid', message: 'the Authorization header must be "Bearer <token>" (no other scheme is accepted)' };
-  }
-  const token = match[1];
-  const issuer = unverifiedIssuer(token);
-  if (issuer !== undefined && issuers.has(issuer)) return { kind: 'oidc', issuer, token };
-  return { kind: 'passthrough', token };
-}
-
-function classifyWith(source: HeaderSource, classify: (value: string) => BearerClassification): BearerClassification {
-  const values = requestHeaders(source).values('authorization');
-  if (values.length === 0) return { kind: 'missing' };
-  // Node keeps only the first of duplicated Authorization lines; another hop might pick the second.
-  if (values.length > 1) return { kind: 'invalid', message: 'more than one Authorization header was sent' };
-  return classify(values[0] ?? '');
-}
-
-export function classifyBearer(source: HeaderSource, issuers: IssuerSet): BearerClassification {
-  return classifyWith(source, (value) => classifyValue(value, issuers));
+  const at = match?.indices?.[1];
+  if (!match?.[1] || !at) return NOT_BEARER;
+  const [tokenStart, tokenEnd] = at;
+  const iss = unverifiedClaims(match[1])?.iss;
+  if (typeof iss === 'string' && issuers.has(iss)) return Object.freeze({ kind: 'oidc', issuer: iss, tokenStart, tokenEnd });
+  return Object.freeze({ kind: 'passthrough', tokenStart, tokenEnd });
 }
 
 export type BearerClassifier = (source: HeaderSource) => BearerClassification;
 
 /**
- * classifyBearer for a fixed set of issuers, remembering the answer per Authorization value: a client sends the
- * same token on every request, and peeking into it (base64url, JSON) cost more than the rest of the decision on
- * the passthrough path. The answer depends on nothing but the value, so a remembered one is the same answer.
+ * Classifies requests for a fixed set of issuers, remembering the answer for up to 256 recent Authorization values
+ * (emptied when full): a client sends the same token on every request, and peeking into it (base64url, JSON) cost
+ * more than the rest of the decision on the passthrough path. The memo is keyed by the Authorization value itself,
+ * so it holds recent tokens as its keys; its answers hold no token (each request's is sliced from its own header).
  */
-export function createBearerClassifier(issuers: IssuerSet, maxEntries = 256): BearerClassifier {
-  const memo = new BoundedMemo((value: string) => classifyValue(value, issuers), maxEntries);
-  const remembered = (value: string) => memo.get(value);
-  return (source) => classifyWith(source, remembered);
+export function createBearerClassifier(issuers: IssuerSet): BearerClassifier {
+  const memo = new BoundedMemo<Remembered>((value) => classifyValue(value, issuers), REMEMBERED_VALUES);
+  return (source) => {
+    const values = requestHeaders(source).values('authorization');
+    if (values.length === 0) return MISSING;
+    if (values.length > 1) return DUPLICATED;
+    const value = values[0] ?? '';
+    const known = memo.get(value);
+    if (known.kind === 'invalid') return known;
+    const token = value.slice(known.tokenStart, known.tokenEnd);
+    return known.kind === 'oidc' ? { kind: 'oidc', issuer: known.issuer, token } : { kind: 'passthrough', token };
+  };
 }

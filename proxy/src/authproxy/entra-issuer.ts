@@ -6,10 +6,10 @@
 // identity web API configured with a v2.0 authority does). Only for one tenant, by GUID: never for the common,
 // organizations or consumers forms, never for another host.
 // Sources: learn.microsoft.com/entra/identity-platform/access-tokens and access-token-claims-reference.
-import { isEntraAuthority } from '../common/entra-authority.js';
 
-/** v2.0 issuer host → the v1.0 (`sts`) issuer host of the same cloud. */
-const V1_HOST_OF_V2_HOST: ReadonlyMap<string, string> = new Map([
+/** v2.0 issuer host → the v1.0 (`sts`) issuer host of the same cloud. Every v2.0 host here is one the rest of the
+ *  code treats as Entra (common/entra-authority.ts), which a test checks. */
+export const V1_HOST_OF_V2_HOST: ReadonlyMap<string, string> = new Map([
   ['login.microsoftonline.com', 'sts.windows.net'], // global
   ['login.microsoftonline.us', 'sts.windows.net'], // US Government: v1.0 tokens keep the global sts host
   ['login.partner.microsoftonline.cn', 'sts.chinacloudapi.cn'], // operated by 21Vianet
@@ -25,8 +25,6 @@ const TENANT_V2_ISSUER = /^https:\/\/([a-z0-9.-]+)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-
 export interface EntraTenantIssuers {
   /** The tenant GUID both issuers name; a token's `tid` must be exactly this. */
   tenantId: string;
-  /** The configured issuer. */
-  v2: string;
   /** `https://<sts host>/<tenant>/`, trailing slash included, as v1.0 tokens carry it. */
   v1: string;
 }
@@ -38,7 +36,6 @@ export function entraTenantIssuers(issuerURL: string): EntraTenantIssuers | unde
   const tenantId = match?.[2];
   if (host === undefined || tenantId === undefined || tenantId === CONSUMERS_TENANT) return undefined;
   const v1Host = V1_HOST_OF_V2_HOST.get(host);
-  // The second test keeps this list inside the hosts the rest of the code treats as Entra.
-  if (v1Host === undefined || !isEntraAuthority(issuerURL)) return undefined;
-  return { tenantId, v2: issuerURL, v1: `https://${v1Host}/${tenantId}/` };
+  if (v1Host === undefined) return undefined;
+  return { tenantId, v1: `https://${v1Host}/${tenantId}/` };
 }

@@ -4,10 +4,9 @@
 // shared with the client's login).
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import type { Configuration } from '@azure/msal-node';
-import { defaultRootsPlus } from '../common/ca-trust.js';
 import type { MsalClientCertificate } from '../common/client-certificate.js';
 import { useMsalAuthority } from '../common/msal-authority.js';
-import type { FetchLike } from './https-fetch.js';
+import type { FetchLike, TrustingAgent } from './https-fetch.js';
 import { createMsalNetworkClient } from './msal-network-client.js';
 
 /** A certificate is checked when it is read (msalClientCertificate), so a wrong file stops the proxy at startup. */
@@ -22,9 +21,10 @@ export interface GraphAppTokenOptions {
   graphURL: string;
   /** The resource the token is for, when not the URL Graph is reached at (a private endpoint, a test stand-in). */
   graphResource?: string;
-  /** PEM trusted for the authority in addition to Node's default roots (private issuers); the defaults alone otherwise. */
-  ca?: string | Buffer;
-  /** Reaches the authority's discovery document (non-Entra authorities); should trust what `ca` adds. */
+  /** What msal trusts for the authority when a CA is added to Node's default roots (private issuers), shared with
+   *  `fetch` (graph-http.ts); msal's own client, the defaults alone, otherwise. */
+  trust?: TrustingAgent;
+  /** Reaches the authority's discovery document (non-Entra authorities); should trust what `trust` does. */
   fetch: FetchLike;
 }
 
@@ -38,7 +38,7 @@ export function createGraphAppToken(options: GraphAppTokenOptions): (signal?: Ab
     else auth.clientCertificate = options.credential.certificate;
     const configuration: Configuration = { auth, system: {} };
     await useMsalAuthority(configuration, options.fetch, '--graph-authority');
-    if (options.ca) configuration.system = { ...configuration.system, networkClient: createMsalNetworkClient(defaultRootsPlus(options.ca).join('\n')) };
+    if (options.trust) configuration.system = { ...configuration.system, networkClient: createMsalNetworkClient(options.trust) };
     return new ConfidentialClientApplication(configuration);
   };
   return async () => {

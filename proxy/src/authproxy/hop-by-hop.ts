@@ -1,8 +1,9 @@
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded, nor is any header a
 // client names in Connection. The names in Connection are the lever of Rancher CVE-2021-31999: listing the
 // proxy's own identity headers there made the forwarding step delete them.
+import { isForwardingHeader } from './forwarding-headers.js';
 import type { HeaderPair, HeaderSource } from './incoming-headers.js';
-import { requestHeaders } from './incoming-headers.js';
+import { normalizedHeaderName, requestHeaders } from './incoming-headers.js';
 
 export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'connection',
@@ -25,9 +26,10 @@ export function requestedUpgrade(source: HeaderSource): string | undefined {
 }
 
 /**
- * The end-to-end header lines: hop-by-hop headers, headers named in Connection and Host (the upstream request
- * sets its own) removed. For an upgrade request `Connection: Upgrade` and `Upgrade` are put back, as the
- * upstream hop needs them to switch protocols; nothing else a client listed in Connection is.
+ * The client header lines the proxy forwards, on both paths: hop-by-hop headers, headers named in Connection, Host
+ * (the upstream request sets its own) and the client's forwarding headers (forwarding-headers.ts) removed. For an
+ * upgrade request `Connection: Upgrade` and `Upgrade` are put back, as the upstream hop needs them to switch
+ * protocols; nothing else a client listed in Connection is.
  */
 export function endToEndHeaderLines(source: HeaderSource): HeaderPair[] {
   const headers = requestHeaders(source);
@@ -36,7 +38,7 @@ export function endToEndHeaderLines(source: HeaderSource): HeaderPair[] {
   const kept: HeaderPair[] = [];
   lines.forEach((line, i) => {
     const lower = lowerNames[i] ?? '';
-    if (!HOP_BY_HOP_HEADERS.has(lower) && !named.has(lower) && lower !== 'host') kept.push(line);
+    if (!HOP_BY_HOP_HEADERS.has(lower) && !named.has(lower) && lower !== 'host' && !isForwardingHeader(normalizedHeaderName(lower))) kept.push(line);
   });
   const upgrade = requestedUpgrade(headers);
   if (upgrade !== undefined) kept.push(['Connection', 'Upgrade'], ['Upgrade', upgrade]);

@@ -10,28 +10,48 @@ export type FetchLike = (
   init?: { method?: string; headers?: Headers | Record<string, string>; body?: string; signal?: AbortSignal; redirect?: 'follow' | 'manual' | 'error' },
 ) => Promise<Response>;
 
-export interface HttpsFetchOptions {
-  /** Exactly the PEM bundle trusted: Node's `ca` replaces its default roots, so a CA-file flag passes
-   *  defaultRootsPlus(file) (common/ca-trust.ts) to add to them. */
-  ca: string | Buffer | Array<string | Buffer>;
+/** A PEM bundle, or several, as Node's `ca` option takes it. */
+export type CaBundle = string | Buffer | Array<string | Buffer>;
+
+/**
+ * A keep-alive agent of its own that trusts exactly `ca`. Its TLS context is built on the first request and then
+ * kept: with Node's default roots in the bundle (defaultRootsPlus) building one costs ~20 ms of CPU, too much to
+ * repeat per connection, and to spend at startup for a trust that may never be used (an Entra authority's discovery
+ * fetch, the OpenID path of a login that never asks msal). Share one between the users of the same trust (a fetch
+ * and msal's network client) so they build one context. A private agent never hands a socket verified under one
+ * trust set to a caller with another.
+ */
+export class TrustingAgent {
+  private built: Agent | undefined;
+
+  constructor(private readonly ca: CaBundle) {}
+
+  get agent(): Agent {
+    return (this.built ??= new Agent({ keepAlive: true, secureContext: createSecureContext({ ca: this.ca }) }));
+  }
+}
+
+export type HttpsFetchOptions = (
+  | {
+      /** Exactly the PEM bundle trusted: Node's `ca` replaces its default roots, so a CA-file flag passes
+       *  defaultRootsPlus(file) (common/ca-trust.ts) to add to them. */
+      ca: CaBundle;
+    }
+  | {
+      /** The agent, when its trust is shared with another client (msal-network-client.ts). */
+      trust: TrustingAgent;
+    }
+) & {
   /** Larger bodies are refused: a discovery document or JWKS is a few KiB, a hostile endpoint could stream forever. */
   maxBodyBytes?: number;
-}
+};
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/**
- * A keep-alive agent of its own that trusts exactly `ca`, its TLS context built once: with Node's default roots in
- * the bundle (defaultRootsPlus) building one costs ~20 ms of CPU, too much to repeat per connection, and a private
- * agent never hands a socket verified under one trust set to a caller with another.
- */
-export function trustingAgent(ca: HttpsFetchOptions['ca']): Agent {
-  return new Agent({ keepAlive: true, secureContext: createSecureContext({ ca }) });
-}
-
+/** Builds nothing until its first request (see TrustingAgent). */
 export function createHttpsFetch(options: HttpsFetchOptions): FetchLike {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const agent = trustingAgent(options.ca);
+  const trust = 'trust' in options ? options.trust : new TrustingAgent(options.ca);
   return (url, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       const target = new URL(url);
@@ -44,7 +64,7 @@ export function createHttpsFetch(options: HttpsFetchOptions): FetchLike {
         headers[name] = value;
       });
       // Redirects are never followed (jose asks for 'manual'); the caller sees the 3xx and treats it as a failure.
-      const req = request(target, { method: init.method ?? 'GET', headers, agent, signal: init.signal }, (res) => {
+      const req = request(target, { method: init.method ?? 'GET', headers, agent: trust.agent, signal: init.signal }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

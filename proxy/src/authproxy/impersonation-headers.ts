@@ -6,26 +6,26 @@ import { isForwardingHeader } from './forwarding-headers.js';
 import { endToEndHeaderLines } from './hop-by-hop.js';
 import type { KubernetesIdentity } from './identity.js';
 import type { HeaderPair, HeaderSource } from './incoming-headers.js';
-import { requestHeaders } from './incoming-headers.js';
-import { BoundedMemo } from './bounded-memo.js';
+import { normalizedHeaderName, requestHeaders } from './incoming-headers.js';
 
 export const IMPERSONATE_PREFIX = 'impersonate-';
 
-/** Identity-bearing headers a client must never get through: Kubernetes impersonation, front-proxy, forwarding. */
+/** Credential headers a client must never get through on the OIDC path: Kubernetes impersonation, front-proxy. */
 const CLIENT_IDENTITY_PREFIXES = [IMPERSONATE_PREFIX, 'x-remote-'];
 
-/** Lower-cased, with `_` read as `-`: some servers treat Impersonate_User like Impersonate-User. */
-function normalizedName(name: string): string {
-  return name.toLowerCase().replace(/_/g, '-');
+/** Authorization, Impersonate-*, X-Remote-*; `normalized` as normalizedHeaderName gives it. */
+function isClientCredential(normalized: string): boolean {
+  return normalized === 'authorization' || CLIENT_IDENTITY_PREFIXES.some((prefix) => normalized.startsWith(prefix));
 }
 
+/**
+ * Any identity-bearing header of the client: its credentials, and the forwarding headers too. For the last check
+ * before an OIDC request leaves (identity-header-assertion.ts); the rewrite never meets a forwarding header, as
+ * endToEndHeaderLines has dropped them.
+ */
 export function isClientIdentityHeader(name: string): boolean {
-  const normalized = normalizedName(name);
-  return normalized === 'authorization' || CLIENT_IDENTITY_PREFIXES.some((prefix) => normalized.startsWith(prefix)) || isForwardingHeader(normalized);
-}
-
-function isImpersonationName(name: string): boolean {
-  return normalizedName(name).startsWith(IMPERSONATE_PREFIX);
+  const normalized = normalizedHeaderName(name);
+  return isClientCredential(normalized) || isForwardingHeader(normalized);
 }
 
 /**
@@ -34,36 +34,34 @@ function isImpersonationName(name: string): boolean {
  */
 export function findImpersonationAttempt(source: HeaderSource): string | undefined {
   const headers = requestHeaders(source);
-  for (const name of headers.names) if (isImpersonationName(name)) return name;
-  for (const token of headers.connectionTokens) if (isImpersonationName(token)) return `connection: ${token}`;
+  for (const name of headers.names) if (normalizedHeaderName(name).startsWith(IMPERSONATE_PREFIX)) return name;
+  for (const token of headers.connectionTokens) if (normalizedHeaderName(token).startsWith(IMPERSONATE_PREFIX)) return `connection: ${token}`;
   return undefined;
-}
-
-export function mustRefuseImpersonation(source: HeaderSource): boolean {
-  return findImpersonationAttempt(source) !== undefined;
 }
 
 const HEADER_TOKEN_CHAR = /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/;
 
 /**
- * Kubernetes' escaping of Impersonate-Extra-<key> (client-go headerKeyEscape): bytes that are not legal in a
- * header name, and `%` itself, become %XX of their UTF-8 bytes; the apiserver lower-cases and unescapes. Keys
- * are lower-cased first so what the apiserver sees is exactly the key.
+ * Impersonate-Extra-<key> with Kubernetes' escaping of the key (client-go headerKeyEscape): bytes that are not
+ * legal in a header name, and `%` itself, become %XX of their UTF-8 bytes; the apiserver lower-cases and
+ * unescapes. Keys are lower-cased first so what the apiserver sees is exactly the key.
  */
-export function encodeExtraKey(key: string): string {
-  return encodedExtraKeys.get(key);
-}
-
-// Extra keys come from the proxy's configuration (a handful), yet are escaped byte by byte for every request.
-const encodedExtraKeys = new BoundedMemo(escapeExtraKey, 64);
-
-function escapeExtraKey(key: string): string {
+function extraHeaderName(key: string): string {
   let encoded = '';
   for (const byte of Buffer.from(key.toLowerCase(), 'utf8')) {
     const char = String.fromCharCode(byte);
     encoded += byte < 0x80 && HEADER_TOKEN_CHAR.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
-  return encoded;
+  return `Impersonate-Extra-${encoded}`;
+}
+
+/** Lower-case extra key → its header name: the keys are fixed configuration, so escaped once (oidc-config.ts). */
+export type ExtraHeaderNames = ReadonlyMap<string, string>;
+
+export function extraHeaderNames(keys: Iterable<string>): ExtraHeaderNames {
+  const names = new Map<string, string>();
+  for (const key of keys) names.set(key.toLowerCase(), extraHeaderName(key));
+  return names;
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -75,24 +73,26 @@ export function toHeaderValue(value: string): string {
   return Buffer.from(value, 'utf8').toString('latin1');
 }
 
-/** The impersonation headers for an identity, in a stable order. */
-export function identityHeaderLines(identity: KubernetesIdentity): HeaderPair[] {
+/** The impersonation headers for an identity, in a stable order; `extraNames` are its verifier's (a key that is
+ *  not among them is escaped here). */
+export function identityHeaderLines(identity: KubernetesIdentity, extraNames?: ExtraHeaderNames): HeaderPair[] {
   const lines: HeaderPair[] = [['Impersonate-User', toHeaderValue(identity.username)]];
   if (identity.uid !== undefined) lines.push(['Impersonate-Uid', toHeaderValue(identity.uid)]);
   for (const group of identity.groups) lines.push(['Impersonate-Group', toHeaderValue(group)]);
   for (const [key, values] of Object.entries(identity.extra)) {
-    for (const value of values) lines.push([`Impersonate-Extra-${encodeExtraKey(key)}`, toHeaderValue(value)]);
+    const name = extraNames?.get(key) ?? extraHeaderName(key);
+    for (const value of values) lines.push([name, toHeaderValue(value)]);
   }
   return lines;
 }
 
 /**
- * Outgoing headers for an OIDC request: end-to-end client headers minus Authorization, Impersonate-*, X-Remote-*,
- * X-Forwarded-*, Forwarded and X-Real-IP, then the identity headers (`identityLines`, when the caller already has
- * them). The proxy adds its own credentials later.
+ * Outgoing headers for an OIDC request: end-to-end client headers (forwarding headers already gone) minus
+ * Authorization, Impersonate-* and X-Remote-*, then the identity headers (`identityLines`, when the caller already
+ * has them). The proxy adds its own credentials later.
  */
 export function buildImpersonatedHeaders(source: HeaderSource, identity: KubernetesIdentity, identityLines = identityHeaderLines(identity)): HeaderPair[] {
-  const kept = endToEndHeaderLines(source).filter(([name]) => !isClientIdentityHeader(name));
+  const kept = endToEndHeaderLines(source).filter(([name]) => !isClientCredential(normalizedHeaderName(name)));
   kept.push(...identityLines);
   return kept;
 }

@@ -81,12 +81,10 @@ export function requestHeaders(source: HeaderSource): RequestHeaders {
   return source instanceof RequestHeaders ? source : new RequestHeaders(source);
 }
 
-/** Lower-case names present in either view. */
-export function headerNames(source: HeaderSource): ReadonlySet<string> {
-  return requestHeaders(source).names;
-}
-
-/** All values of one header (any case), from every line; from the folded view only when no line has it. */
-export function headerValues(source: HeaderSource, name: string): readonly string[] {
-  return requestHeaders(source).values(name);
+/**
+ * A header name as the identity and forwarding checks read it: lower-cased, with `_` read as `-`, since some
+ * servers treat Impersonate_User or X_Forwarded_For like the dashed name.
+ */
+export function normalizedHeaderName(name: string): string {
+  return name.toLowerCase().replaceAll('_', '-');
 }

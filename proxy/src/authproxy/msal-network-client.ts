@@ -1,11 +1,11 @@
 // msal-node's HTTP client trusts only Node's roots plus NODE_EXTRA_CA_CERTS (read at process start). An authority
 // with a private CA — the tests' OpenID Provider, an on-premises issuer — gets this client instead: msal's own
-// documented `system.networkClient` seam, over node:https with exactly the given CA (callers pass defaultRootsPlus
-// of their CA file, so the default roots stay trusted).
+// documented `system.networkClient` seam, over node:https with exactly the given trust (callers build it from
+// defaultRootsPlus of their CA file, so the default roots stay trusted, and share it with their discovery fetch).
 import type { Agent } from 'node:https';
 import { request } from 'node:https';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { trustingAgent } from './https-fetch.js';
+import type { TrustingAgent } from './https-fetch.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -39,10 +39,10 @@ function send<T>(method: 'GET' | 'POST', url: string, agent: Agent, options: Net
   });
 }
 
-export function createMsalNetworkClient(ca: string | Buffer, timeoutMs = 10_000): INetworkModule {
-  const agent = trustingAgent(ca);
+/** Its TLS context is the trust's, built on the first request (https-fetch.ts). */
+export function createMsalNetworkClient(trust: TrustingAgent, timeoutMs = 10_000): INetworkModule {
   return {
-    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, agent, options, timeout ?? timeoutMs),
-    sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, agent, options, timeoutMs),
+    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, trust.agent, options, timeout ?? timeoutMs),
+    sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, trust.agent, options, timeoutMs),
   };
 }

@@ -2,6 +2,8 @@
 // misconfiguration from weakening verification (symmetric or unsigned algorithms are never accepted).
 import { entraTenantIssuers } from './entra-issuer.js';
 import type { FetchLike } from './https-fetch.js';
+import { extraHeaderNames } from './impersonation-headers.js';
+import type { ExtraHeaderNames } from './impersonation-headers.js';
 
 export type AsymmetricAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
 
@@ -42,14 +44,16 @@ export interface OidcVerifierConfig {
   now?: () => Date;
 }
 
-export type ResolvedOidcConfig = Required<Omit<OidcVerifierConfig, 'audience' | 'uidClaim' | 'fetch'>> & {
+export type ResolvedOidcConfig = Required<Omit<OidcVerifierConfig, 'audience' | 'uidClaim' | 'fetch' | 'entraV1Tokens'>> & {
   audiences: string[];
-  /** Every `iss` accepted: issuerURL first, then its Entra v1.0 twin when entraV1Tokens applies. */
+  /** Every `iss` accepted: issuerURL first, then its Entra v1.0 twin (issuers[1]) when entraTenantId is set. */
   issuers: string[];
-  /** Set when issuerURL is one tenant's Entra issuer and entraV1Tokens is on: every token's `tid` must equal it. */
-  entraTenant?: { tenantId: string; v1Issuer: string };
+  /** Set when issuerURL is one tenant's Entra v2.0 issuer and entraV1Tokens is on: every token's `tid` must equal it. */
+  entraTenantId?: string;
   uidClaim?: string;
   fetch: FetchLike;
+  /** The Impersonate-Extra-* header name of each extraClaims key, escaped once here rather than per request. */
+  extraHeaderNames: ExtraHeaderNames;
 };
 
 export const DEFAULT_ALGORITHMS: AsymmetricAlgorithm[] = ['RS256', 'ES256', 'PS256'];
@@ -72,20 +76,20 @@ export function resolveOidcConfig(config: OidcVerifierConfig): ResolvedOidcConfi
   if (!(clockSkewSeconds >= 0 && clockSkewSeconds <= MAX_CLOCK_SKEW_SECONDS)) {
     throw new Error(`OIDC clock skew must be between 0 and ${MAX_CLOCK_SKEW_SECONDS} seconds`);
   }
-  const entraV1Tokens = config.entraV1Tokens ?? false;
-  const entra = entraV1Tokens ? entraTenantIssuers(config.issuerURL) : undefined;
+  const entra = config.entraV1Tokens ? entraTenantIssuers(config.issuerURL) : undefined;
+  const extraClaims = config.extraClaims ?? { 'clusterconnect.io/tid': 'tid' };
   return {
     issuerURL: config.issuerURL,
-    entraV1Tokens,
-    issuers: entra ? [entra.v2, entra.v1] : [config.issuerURL],
-    ...(entra ? { entraTenant: { tenantId: entra.tenantId, v1Issuer: entra.v1 } } : {}),
+    issuers: entra ? [config.issuerURL, entra.v1] : [config.issuerURL],
+    ...(entra ? { entraTenantId: entra.tenantId } : {}),
     audiences,
     usernameClaim: config.usernameClaim ?? 'oid',
     usernamePrefix: config.usernamePrefix ?? '',
     groupsClaim: config.groupsClaim ?? 'groups',
     groupsPrefix: config.groupsPrefix ?? '',
     uidClaim: config.uidClaim,
-    extraClaims: config.extraClaims ?? { 'clusterconnect.io/tid': 'tid' },
+    extraClaims,
+    extraHeaderNames: extraHeaderNames(Object.keys(extraClaims)),
     allowedTenants: config.allowedTenants ?? [],
     algorithms,
     clockSkewSeconds,

@@ -51,14 +51,14 @@ const API_URI_PREFIX = 'api://';
  * (jose checks `iss` before `aud`), so the claims are the issuer's; quoted all the same.
  */
 function entraAudienceHint(payload: JWTPayload, config: ResolvedOidcConfig): string {
-  if (!config.entraTenant) return '';
+  if (config.entraTenantId === undefined) return '';
   const carried = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter((a): a is string => typeof a === 'string');
   for (const aud of carried) {
     const configured = config.audiences.find((c) => aud === `${API_URI_PREFIX}${c}` || c === `${API_URI_PREFIX}${aud}`);
     if (configured === undefined) continue;
     const quoted = quoteUntrusted(aud, 120);
     const where = 'the configured audience (--oidc-audience, spec.authProxy.oidc.audience)';
-    if (payload.iss === config.entraTenant.v1Issuer) {
+    if (payload.iss === config.issuers[1]) {
       return `: this Entra v1.0 token carries aud ${quoted}, the resource identifier its client asked for, and audiences are compared exactly: ${where} must be exactly ${quoted}, or the client must ask for ${JSON.stringify(configured)}`;
     }
     return `: Entra v2.0 tokens always carry the application id, here ${quoted}, and audiences are compared exactly: ${where} must be exactly ${quoted}`;
@@ -97,7 +97,7 @@ function toRejection(error: unknown, config: ResolvedOidcConfig): TokenRejected 
 
 function checkTenant(claims: JWTPayload, config: ResolvedOidcConfig): void {
   // A tenant's Entra issuers, v1.0 and v2.0 alike, sign only for that tenant: a `tid` naming another is refused.
-  const entraTenantId = config.entraTenant?.tenantId;
+  const entraTenantId = config.entraTenantId;
   if (entraTenantId !== undefined && claims.tid !== entraTenantId) {
     const tid = claims.tid === undefined ? '(none)' : quoteUntrusted(claims.tid);
     throw new TokenRejected('tenant_not_allowed', `token tenant ${tid} is not the tenant of its issuer ${quoteUntrusted(claims.iss)} (${JSON.stringify(entraTenantId)})`);

@@ -5,16 +5,13 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
+import { dialableHost, formatHostPort } from '../common/host-port.js';
 import { createRegistry, startOpsServer } from '../common/ops-server.js';
 import { createAuthenticator } from './authenticate.js';
 import type { AuthProxyConfig } from './config.js';
-import { createGraphAppToken } from './graph-app-token.js';
-import { createGraphGroupResolver } from './graph-group-resolver.js';
-import { graphHttp } from './graph-http.js';
+import { graphGroupResolver } from './graph-clients.js';
 import { createHttpsServer } from './https-server.js';
-import type { GroupResolver } from './identity.js';
 import { createAuthProxyMetrics } from './metrics.js';
-import type { AuthProxyMetrics } from './metrics.js';
 import { createOidcVerifier } from './oidc-verifier.js';
 import type { ProxyContext } from './proxy-context.js';
 import { finish, newExchange } from './proxy-context.js';
@@ -37,34 +34,12 @@ export interface RunningAuthProxy {
   close(): Promise<void>;
 }
 
-function graphResolver(config: AuthProxyConfig, metrics: AuthProxyMetrics): GroupResolver | undefined {
-  if (config.groupResolver) return config.groupResolver;
-  const graph = config.graph;
-  if (!graph) return undefined;
-  const http = graphHttp(graph);
-  return createGraphGroupResolver({
-    graphURL: graph.graphURL,
-    fetch: http.graphFetch,
-    accessToken: createGraphAppToken({
-      authority: graph.authority,
-      clientId: graph.clientId,
-      credential: graph.credential,
-      graphURL: graph.graphURL,
-      graphResource: graph.graphResource,
-      ca: http.authorityCa,
-      fetch: http.authorityFetch,
-    }),
-    cacheTtlMs: graph.cacheTtlMs,
-    onLookup: (result) => metrics.groupResolution(result),
-  });
-}
-
 export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAuthProxy> {
   const logger = config.logger;
   const registry = config.registry ?? createRegistry('clusterconnect_authproxy_');
   const metrics = createAuthProxyMetrics(registry);
-  // Before anything that holds a resource: an invalid TTL fails here, with nothing to clean up.
-  const tokenCache = new VerifiedTokenCache({ ttlMs: config.tokenCacheTtlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS, onLookup: (result) => metrics.tokenCacheLookup(result) });
+  // Before anything that holds a resource: an invalid TTL fails here, with nothing to clean up. TTL 0: no cache.
+  const tokenCache = VerifiedTokenCache.create({ ttlMs: config.tokenCacheTtlMs ?? DEFAULT_TOKEN_CACHE_TTL_MS, onLookup: (result) => metrics.tokenCacheLookup(result) });
   const tls = await readTlsPair(config.tlsCertFile, config.tlsKeyFile);
   const upstream = await createUpstream(config.upstream, { refreshMs: config.upstreamRefreshMs, logger });
   const connections = createUpstreamConnections(upstream);
@@ -73,7 +48,7 @@ export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAu
   const authenticator = createAuthenticator({
     verifiers,
     serviceAccountTokens: config.serviceAccountTokens,
-    groupResolver: graphResolver(config, metrics),
+    groupResolver: config.groupResolver ?? (config.graph ? graphGroupResolver(config.graph, (result) => metrics.groupResolution(result)) : undefined),
     tokenCache,
   });
   const ctx: ProxyContext = { authenticator, upstream, connections, metrics, logger };
@@ -115,9 +90,8 @@ export async function startAuthProxy(config: AuthProxyConfig): Promise<RunningAu
   let draining = false;
   const ops = await startOpsServer({ host: config.opsHost, port: config.opsPort, registry, notReadyReason: () => (draining ? 'shutting down' : undefined) });
   const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  const url = `https://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-  logger.info('auth proxy listening', { url, ops: ops.url, upstream: upstream.url.origin, issuers: verifiers.flatMap((v) => v.acceptedIssuers), serviceAccountTokens: config.serviceAccountTokens, tokenCacheSeconds: tokenCache.ttlMs / 1000 });
+  const url = `https://${formatHostPort({ host: dialableHost(address), port })}`;
+  logger.info('auth proxy listening', { url, ops: ops.url, upstream: upstream.url.origin, issuers: verifiers.flatMap((v) => v.acceptedIssuers), serviceAccountTokens: config.serviceAccountTokens, tokenCacheSeconds: (tokenCache?.ttlMs ?? 0) / 1000 });
 
   return {
     url,

@@ -1,6 +1,8 @@
 // The key under which a verified token is remembered: HMAC-SHA-256 of (issuer, token) under a key drawn once per
-// cache, as kube-apiserver's token cache does (k8s.io/apiserver/pkg/authentication/token/cache, keyFunc). The token
-// itself is never a map key nor kept in memory, and no client can compute a key in advance or aim at one.
+// cache, as kube-apiserver's token cache does (k8s.io/apiserver/pkg/authentication/token/cache, keyFunc). So the
+// verified-token cache neither keys on a token nor keeps one, and no client can compute a key in advance or aim at
+// one. (Tokens are still in memory elsewhere while requests use them, and the bearer classifier's memo is keyed by
+// up to 256 recent Authorization values, bearer-classifier.ts.)
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 
 export type TokenCacheKey = (issuer: string, token: string) => string;

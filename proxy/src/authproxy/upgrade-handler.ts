@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { RequestHeaders } from './incoming-headers.js';
 import { kubeStatusResponse } from './kube-status.js';
 import type { KubeStatusCode } from './kube-status.js';
+import { LazyAbort } from './lazy-abort.js';
 import { finalHeaderLines, flatten } from './outgoing-headers.js';
 import type { Exchange, ProxyContext } from './proxy-context.js';
 import { errorMessage, finish, newExchange, noteDecision } from './proxy-context.js';
@@ -52,8 +53,9 @@ export function createUpgradeHandler(ctx: ProxyContext): (req: IncomingMessage, 
 async function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: Duplex, head: Buffer, exchange: Exchange): Promise<void> {
   socket.pause();
   const incoming = new RequestHeaders(req);
-  // As for plain requests: a client that leaves while a Graph lookup runs stops waiting for it.
-  const clientGone = new AbortController();
+  // As for plain requests: a client that leaves while a Graph lookup runs stops waiting for it, and no
+  // AbortController is made unless the decision asks for the signal.
+  const clientGone = new LazyAbort();
   const onClose = () => clientGone.abort();
   socket.once('close', onClose);
   const decision = await ctx.authenticator.decide(incoming, clientGone).finally(() => socket.off('close', onClose));

@@ -51,7 +51,7 @@ function tlsOptions(upstream: UpstreamTarget, target: UpstreamAddress, pool: Poo
  * socket of an agent is interchangeable, so its pool key is a constant. Node's key concatenates the CA and the
  * client certificate and key (a Buffer turned into a string) into a new string, twice per request.
  */
-export class PoolAgent extends Agent {
+class PoolAgent extends Agent {
   override getName(): string {
     return 'apiserver';
   }

@@ -4,7 +4,8 @@
 // cached). An entry ends at the earlier of TTL after its verification and the token's own `exp` (never the clock
 // skew past it), so the cache never accepts a token verification would refuse as expired. What it does delay: a
 // key removed from the issuer's JWKS, or a config change at the issuer, is noticed up to one TTL later than
-// without it (docs/decisions.md 7). Only successes are stored; a refused token is verified again next time.
+// without it (docs/decisions.md 7). Only successes are stored; a refused token is verified again next time. Keys
+// are HMACs of issuer and token (token-cache-key.ts): no token is a key here or kept in an entry.
 import type { VerifiedToken } from './identity.js';
 import { createTokenCacheKey } from './token-cache-key.js';
 import type { TokenCacheKey } from './token-cache-key.js';
@@ -18,7 +19,7 @@ export const DEFAULT_TOKEN_CACHE_ENTRIES = 4096;
 export type TokenCacheLookup = 'hit' | 'miss';
 
 export interface VerifiedTokenCacheOptions {
-  /** 0 turns the cache off. */
+  /** 0 turns the cache off (VerifiedTokenCache.create gives none); at most MAX_TOKEN_CACHE_TTL_MS. */
   ttlMs: number;
   maxEntries?: number;
   /** Told of every lookup, for metrics. */
@@ -51,17 +52,21 @@ export class VerifiedTokenCache {
   /** Insertion order is verification order, so the first entry is the oldest. */
   private readonly entries = new Map<string, Entry>();
 
-  constructor(options: VerifiedTokenCacheOptions) {
+  /**
+   * The cache for `options.ttlMs`, or undefined for 0: the cache is off and every request is verified (the only
+   * place that decides it). Throws on a TTL it cannot honour.
+   */
+  static create(options: VerifiedTokenCacheOptions): VerifiedTokenCache | undefined {
     if (!(Number.isFinite(options.ttlMs) && options.ttlMs >= 0 && options.ttlMs <= MAX_TOKEN_CACHE_TTL_MS)) {
       throw new Error(`the verified-token cache TTL must be between 0 and ${MAX_TOKEN_CACHE_TTL_MS / 1000} seconds, got ${options.ttlMs} ms`);
     }
+    return options.ttlMs === 0 ? undefined : new VerifiedTokenCache(options);
+  }
+
+  private constructor(options: VerifiedTokenCacheOptions) {
     this.ttlMs = options.ttlMs;
     this.maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_TOKEN_CACHE_ENTRIES);
     this.onLookup = options.onLookup;
-  }
-
-  get enabled(): boolean {
-    return this.ttlMs > 0;
   }
 
   get size(): number {
@@ -82,9 +87,8 @@ export class VerifiedTokenCache {
   }
 
   /** Remembers a successful verification made at `verifiedAt` (read before verifying, so a slow key fetch does not
-   *  stretch the TTL). Nothing is stored when the cache is off or the token has no time left. */
+   *  stretch the TTL). Nothing is stored when the token has no time left. */
   set(key: string, verified: VerifiedToken, verifiedAt: number, now = verifiedAt): void {
-    if (!this.enabled) return;
     const expiresAt = Math.min(verifiedAt + this.ttlMs, verified.expiresAt.getTime());
     if (!(expiresAt > now)) return; // also NaN: an exp that is not a number is never trusted from memory
     this.entries.delete(key);
@@ -96,7 +100,11 @@ export class VerifiedTokenCache {
     this.entries.set(key, { verified: frozen(verified), verifiedAt, expiresAt });
   }
 
-  /** Expired entries at the front go, so the map holds about what was verified within one TTL, not its bound. */
+  /**
+   * Expired entries at the front (the oldest verified) go, up to the first one still valid: the map holds about
+   * what was verified within one TTL, not its bound. An entry that ends early at its token's `exp` may sit behind a
+   * valid one until it reaches the front, is looked up (a miss that removes it), or is the oldest when the map is full.
+   */
   private dropExpired(now: number): void {
     for (const [key, entry] of this.entries) {
       if (now < entry.expiresAt) return;

@@ -1,4 +1,4 @@
-// "host:port" and "[v6]:port" as flags give them.
+// "host:port" and "[v6]:port" as flags give them, and the address a client dials for a listener.
 import { portFromText } from './port.js';
 
 export interface HostPort {
@@ -15,4 +15,13 @@ export function parseHostPort(text: string, what: string, allowPortZero = false)
 
 export function formatHostPort({ host, port }: HostPort): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * The address to dial for a listener on `host`: a wildcard listener (0.0.0.0, ::, or no address) is reached over
+ * loopback of the same family; any other address is itself. Bracket it with formatHostPort.
+ */
+export function dialableHost(host: string | undefined): string {
+  if (host === undefined || host === '' || host === '0.0.0.0') return '127.0.0.1';
+  return host === '::' ? '::1' : host;
 }

@@ -1,15 +1,30 @@
 import { expect } from 'chai';
-import { classifyBearer, createBearerClassifier, unverifiedIssuer } from '../../../proxy/src/authproxy/bearer-classifier.js';
+import { createBearerClassifier } from '../../../proxy/src/authproxy/bearer-classifier.js';
+import type { IssuerSet } from '../../../proxy/src/authproxy/bearer-classifier.js';
 import { RequestHeaders } from '../../../proxy/src/authproxy/incoming-headers.js';
 import { closeParserServer, parsedByNode } from './node-parsed-headers.js';
 
 const ISSUER = 'https://login.microsoftonline.com/tenant-a/v2.0';
 const jwt = (payload: object, header: object = { alg: 'RS256', kid: 'k' }) =>
   `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
+/** One Authorization line exactly as given (Node's parser would trim the spaces around it). */
+const authorization = (value: string) => new RequestHeaders({ headers: { authorization: value }, rawHeaders: ['Authorization', value] });
+
+/** The configured issuers, counting how often the classifier asks: once per Authorization value it has not seen. */
+function countingIssuers(): IssuerSet & { asked: number } {
+  const issuers = new Set([ISSUER]);
+  return {
+    asked: 0,
+    has(issuer) {
+      this.asked++;
+      return issuers.has(issuer);
+    },
+  };
+}
 
 describe('authproxy/bearer-classifier', () => {
   after(closeParserServer);
-  const classify = async (lines: string[]) => classifyBearer(await parsedByNode(lines), new Set([ISSUER]));
+  const classify = async (lines: string[]) => createBearerClassifier(new Set([ISSUER]))(await parsedByNode(lines));
 
   it('missing when there is no Authorization header', async () => {
     expect(await classify(['Accept: */*'])).to.deep.equal({ kind: 'missing' });
@@ -40,36 +55,60 @@ describe('authproxy/bearer-classifier', () => {
     }
   });
 
-  it('peeks at iss without trusting anything else', () => {
-    expect(unverifiedIssuer(jwt({ iss: ISSUER }, { alg: 'none' }))).to.equal(ISSUER);
-    expect(unverifiedIssuer('not.a.jwt')).to.equal(undefined);
-    expect(unverifiedIssuer(jwt({ iss: 42 }))).to.equal(undefined);
+  it('peeks at iss without trusting anything else: any alg, but only a string iss', () => {
+    const classifier = createBearerClassifier(new Set([ISSUER]));
+    expect(classifier(authorization(`Bearer ${jwt({ iss: ISSUER }, { alg: 'none' })}`)).kind).to.equal('oidc');
+    expect(classifier(authorization('Bearer not.a.jwt')).kind).to.equal('passthrough');
+    expect(classifier(authorization(`Bearer ${jwt({ iss: 42 })}`)).kind).to.equal('passthrough');
   });
 
   it('reads iss only from a strict three-part base64url JWT whose payload is a JSON object', () => {
+    const classifier = createBearerClassifier(new Set([ISSUER]));
+    const kind = (token: string) => classifier(authorization(`Bearer ${token}`)).kind;
     const payload = Buffer.from(JSON.stringify({ iss: ISSUER })).toString('base64url');
-    expect(unverifiedIssuer(`h.${payload}.s`)).to.equal(ISSUER);
-    expect(unverifiedIssuer(`h.${payload}.s.x`), 'four parts').to.equal(undefined);
-    expect(unverifiedIssuer(`h.${payload}`), 'two parts').to.equal(undefined);
-    expect(unverifiedIssuer('h..s'), 'empty payload').to.equal(undefined);
-    expect(unverifiedIssuer(`h.${payload.slice(0, 4)}+${payload.slice(4)}.s`), 'a character outside base64url').to.equal(undefined);
-    expect(unverifiedIssuer(`h.${payload}=.s`), 'padding').to.equal(undefined);
-    expect(unverifiedIssuer(`h.${Buffer.from(JSON.stringify([ISSUER])).toString('base64url')}.s`), 'an array').to.equal(undefined);
-    expect(unverifiedIssuer(`h.${Buffer.from('"x"').toString('base64url')}.s`), 'a string').to.equal(undefined);
-    expect(unverifiedIssuer(`h.${Buffer.from('{"iss":').toString('base64url')}.s`), 'not JSON').to.equal(undefined);
+    expect(kind(`h.${payload}.s`)).to.equal('oidc');
+    expect(kind(`h.${payload}.s.x`), 'four parts').to.equal('passthrough');
+    expect(kind(`h.${payload}`), 'two parts').to.equal('passthrough');
+    expect(kind('h..s'), 'empty payload').to.equal('passthrough');
+    expect(kind(`h.${payload.slice(0, 4)}+${payload.slice(4)}.s`), 'a character outside base64url').to.equal('passthrough');
+    expect(kind(`h.${payload}=.s`), 'padding').to.equal('passthrough');
+    expect(kind(`h.${Buffer.from(JSON.stringify([ISSUER])).toString('base64url')}.s`), 'an array').to.equal('passthrough');
+    expect(kind(`h.${Buffer.from('"x"').toString('base64url')}.s`), 'a string').to.equal('passthrough');
+    expect(kind(`h.${Buffer.from('{"iss":').toString('base64url')}.s`), 'not JSON').to.equal('passthrough');
   });
 
-  it('createBearerClassifier answers as classifyBearer does, remembering answers per Authorization value', async () => {
-    const classify = createBearerClassifier(new Set([ISSUER]));
-    const issuers = new Set([ISSUER]);
+  it('peeks into each Authorization value once, and still gives every request the token of its own header', () => {
+    const issuers = countingIssuers();
+    const classifier = createBearerClassifier(issuers);
     const token = jwt({ iss: ISSUER });
-    for (const lines of [[`Authorization: Bearer ${token}`], ['Authorization: Bearer opaque'], ['Authorization: Basic x'], ['Accept: */*'], ['Authorization: Bearer a', 'Authorization: Bearer a']]) {
-      const headers = new RequestHeaders(await parsedByNode(lines));
-      expect(classify(headers), lines.join(' | ')).to.deep.equal(classifyBearer(headers, issuers));
-    }
-    const once = classify(new RequestHeaders(await parsedByNode([`Authorization: Bearer ${token}`])));
-    expect(classify(new RequestHeaders(await parsedByNode([`Authorization: Bearer ${token}`]))), 'the remembered answer').to.equal(once);
-    // A duplicated line is refused every time, even when each line alone was remembered as valid.
-    expect(classify(new RequestHeaders(await parsedByNode([`Authorization: Bearer ${token}`, `Authorization: Bearer ${token}`]))).kind).to.equal('invalid');
+    const first = classifier(authorization(`Bearer ${token}`));
+    const second = classifier(authorization(`Bearer ${token}`));
+    expect(issuers.asked, 'the second request is answered from memory').to.equal(1);
+    expect(second).to.deep.equal(first).and.to.deep.equal({ kind: 'oidc', issuer: ISSUER, token });
+    expect(second, 'an answer of its own, not a remembered object holding the token').not.to.equal(first);
+    // Where the token sits in the value is remembered with the answer: surrounding spaces are not part of it.
+    const spaced = jwt({ iss: ISSUER, n: 2 });
+    expect(classifier(authorization(`  bearer   ${spaced}  `))).to.deep.equal({ kind: 'oidc', issuer: ISSUER, token: spaced });
+    expect(classifier(authorization(`  bearer   ${spaced}  `))).to.deep.equal({ kind: 'oidc', issuer: ISSUER, token: spaced });
+    expect(classifier(authorization('Bearer opaque'))).to.deep.equal({ kind: 'passthrough', token: 'opaque' });
+    expect(classifier(authorization('Bearer opaque'))).to.deep.equal({ kind: 'passthrough', token: 'opaque' });
+    expect(issuers.asked).to.equal(2); // the opaque token has no iss to ask about
+  });
+
+  it('hands out shared answers that hold no token frozen, so no request can change the next one\'s', () => {
+    const classifier = createBearerClassifier(new Set([ISSUER]));
+    const basic = classifier(authorization('Basic dXNlcjpwYXNz'));
+    expect(classifier(authorization('Basic dXNlcjpwYXNz'))).to.equal(basic);
+    expect(Object.isFrozen(basic)).to.equal(true);
+    expect(JSON.stringify(basic)).not.to.contain('dXNlcjpwYXNz');
+    const missing = classifier(new RequestHeaders({ headers: {}, rawHeaders: [] }));
+    expect(Object.isFrozen(missing)).to.equal(true);
+  });
+
+  it('refuses a duplicated line every time, even when each line alone was remembered as valid', async () => {
+    const classifier = createBearerClassifier(new Set([ISSUER]));
+    const token = jwt({ iss: ISSUER });
+    expect(classifier(new RequestHeaders(await parsedByNode([`Authorization: Bearer ${token}`]))).kind).to.equal('oidc');
+    expect(classifier(new RequestHeaders(await parsedByNode([`Authorization: Bearer ${token}`, `Authorization: Bearer ${token}`]))).kind).to.equal('invalid');
   });
 });

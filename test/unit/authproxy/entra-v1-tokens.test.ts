@@ -4,20 +4,18 @@
 // an injected fetch, so nothing reaches Microsoft.
 import { expect } from 'chai';
 import type { JWTPayload } from 'jose';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createAuthenticator } from '../../../proxy/src/authproxy/authenticate.js';
-import { classifyBearer, routeByIssuer } from '../../../proxy/src/authproxy/bearer-classifier.js';
-import { entraTenantIssuers } from '../../../proxy/src/authproxy/entra-issuer.js';
+import { createBearerClassifier, routeByIssuer } from '../../../proxy/src/authproxy/bearer-classifier.js';
+import { entraTenantIssuers, V1_HOST_OF_V2_HOST } from '../../../proxy/src/authproxy/entra-issuer.js';
 import type { OidcVerifierConfig } from '../../../proxy/src/authproxy/oidc-config.js';
 import { createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js';
 import { startAuthProxy } from '../../../proxy/src/authproxy/start.js';
-import { createLogger } from '../../../proxy/src/common/logger.js';
-import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
+import { isEntraAuthority } from '../../../proxy/src/common/entra-authority.js';
+import { captureLogger } from '../tunnel/helpers.js';
 import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER, unsecuredJwt } from './local-issuer.js';
 import type { LocalIssuer } from './local-issuer.js';
+import { localProxyConfig, writeLocalProxyFiles } from './local-proxy-config.js';
+import type { LocalProxyFiles } from './local-proxy-config.js';
 import { rejection } from './reject.js';
 
 const TENANT = 'aaaaaaaa-1111-4222-8333-444444444444';
@@ -35,7 +33,7 @@ const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}`
 
 describe('authproxy/entra-issuer (v1.0 twin of a tenant v2.0 issuer)', () => {
   it('derives sts.windows.net/<tid>/ (trailing slash) for the global and US Government hosts, sts.chinacloudapi.cn for China', () => {
-    expect(entraTenantIssuers(V2)).to.deep.equal({ tenantId: TENANT, v2: V2, v1: V1 });
+    expect(entraTenantIssuers(V2)).to.deep.equal({ tenantId: TENANT, v1: V1 });
     expect(entraTenantIssuers(`https://login.microsoftonline.us/${TENANT}/v2.0`)?.v1).to.equal(V1);
     for (const host of ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn']) {
       expect(entraTenantIssuers(`https://${host}/${TENANT}/v2.0`)?.v1, host).to.equal(`https://sts.chinacloudapi.cn/${TENANT}/`);
@@ -62,6 +60,14 @@ describe('authproxy/entra-issuer (v1.0 twin of a tenant v2.0 issuer)', () => {
       LOCAL_ISSUER,
     ]) {
       expect(entraTenantIssuers(issuer), issuer).to.equal(undefined);
+    }
+  });
+
+  it('knows v2.0 hosts only among those the rest of the code treats as Entra (msal as-is, entra-authority.ts)', () => {
+    expect(V1_HOST_OF_V2_HOST.size).to.be.greaterThan(0);
+    for (const host of V1_HOST_OF_V2_HOST.keys()) {
+      expect(isEntraAuthority(`https://${host}/${TENANT}/v2.0`), host).to.equal(true);
+      expect(entraTenantIssuers(`https://${host}/${TENANT}/v2.0`)?.tenantId, host).to.equal(TENANT);
     }
   });
 });
@@ -200,13 +206,14 @@ describe('authproxy bearer routing of Entra v1.0 tokens', () => {
   it('the classifier sends a v1.0 token of the tenant to OIDC verification, by its v2.0 verifier', () => {
     const verifier = createOidcVerifier({ issuerURL: V2, audience: APP_ID, fetch: entra.fetch, entraV1Tokens: true });
     const routes = routeByIssuer([verifier]);
+    const classify = createBearerClassifier(routes);
     const token = jwt({ iss: V1 });
-    expect(classifyBearer(bearer(token), routes)).to.deep.equal({ kind: 'oidc', issuer: V1, token });
+    expect(classify(bearer(token))).to.deep.equal({ kind: 'oidc', issuer: V1, token });
     expect(routes.get(V1)).to.equal(verifier);
     expect(routes.get(V2)).to.equal(verifier);
     for (const iss of [`https://sts.windows.net/${OTHER_TENANT}/`, V1.slice(0, -1), 'https://sts.windows.net/common/']) {
       const other = jwt({ iss });
-      expect(classifyBearer(bearer(other), routes), iss).to.deep.equal({ kind: 'passthrough', token: other });
+      expect(classify(bearer(other)), iss).to.deep.equal({ kind: 'passthrough', token: other });
     }
   });
 
@@ -216,7 +223,7 @@ describe('authproxy bearer routing of Entra v1.0 tokens', () => {
     expect(routeByIssuer([v2Verifier, v1Verifier]).get(V1)).to.equal(v1Verifier);
     expect(routeByIssuer([v1Verifier, v2Verifier]).get(V1)).to.equal(v1Verifier);
     const plain = routeByIssuer([createOidcVerifier({ issuerURL: V2, audience: APP_ID })]);
-    expect(classifyBearer(bearer(jwt({ iss: V1 })), plain).kind).to.equal('passthrough');
+    expect(createBearerClassifier(plain)(bearer(jwt({ iss: V1 }))).kind).to.equal('passthrough');
   });
 
   it('the authenticator forwards a v1.0 caller with the identity of its v2.0 twin, and refuses one of another tenant', async () => {
@@ -238,35 +245,18 @@ describe('authproxy bearer routing of Entra v1.0 tokens', () => {
 
 describe('kube-aad-proxy startup with an Entra tenant issuer', function () {
   this.timeout(15_000);
-  let dir: string;
+  let files: LocalProxyFiles;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cc-entra-v1-'));
-    const tls = await createSelfSignedCertificate('kube-aad-proxy.test');
-    writeFileSync(join(dir, 'tls.crt'), tls.certPem);
-    writeFileSync(join(dir, 'tls.key'), tls.keyPem);
-    writeFileSync(join(dir, 'token'), 'proxy-sa-token\n');
-    writeFileSync(join(dir, 'ca.crt'), tls.certPem);
+    files = await writeLocalProxyFiles();
   });
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => files?.remove());
 
   /** The issuers of the "auth proxy listening" line of a proxy started with these OIDC settings (no request is made). */
   const startupIssuers = async (oidc: Partial<OidcVerifierConfig>): Promise<unknown> => {
-    const lines: string[] = [];
-    const proxy = await startAuthProxy({
-      listenHost: '127.0.0.1',
-      listenPort: 0,
-      opsHost: '127.0.0.1',
-      opsPort: 0,
-      tlsCertFile: join(dir, 'tls.crt'),
-      tlsKeyFile: join(dir, 'tls.key'),
-      upstream: { kind: 'in-cluster', host: '127.0.0.1', port: '1', tokenFile: join(dir, 'token'), caFile: join(dir, 'ca.crt') },
-      oidc: [{ issuerURL: V2, audience: APP_ID, ...oidc }],
-      serviceAccountTokens: true,
-      drainMs: 0,
-      logger: createLogger('auth-proxy', { stream: new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) }) }),
-    });
+    const { logger, lines } = captureLogger();
+    const proxy = await startAuthProxy(localProxyConfig(files, { oidc: [{ issuerURL: V2, audience: APP_ID, ...oidc }], logger }));
     await proxy.close();
     const listening = lines.map((line) => JSON.parse(line) as { message?: string; issuers?: unknown }).find((entry) => entry.message === 'auth proxy listening');
     return listening?.issuers;

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { createGraphAppToken } from '../../../proxy/src/authproxy/graph-app-token.js';
 import { createGraphGroupResolver } from '../../../proxy/src/authproxy/graph-group-resolver.js';
-import { createHttpsFetch } from '../../../proxy/src/authproxy/https-fetch.js';
+import { createHttpsFetch, TrustingAgent } from '../../../proxy/src/authproxy/https-fetch.js';
 import { completeGroups, createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js';
 import { GRAPH_AUDIENCE, startGraphStandIn } from '../../support/graph-stand-in.js';
 import type { GraphStandIn } from '../../support/graph-stand-in.js';
@@ -19,6 +19,7 @@ describe('authproxy/graph-group-resolver (msal-node + Graph stand-in)', function
   this.timeout(20_000);
   let provider: TestOidcProvider;
   let graph: GraphStandIn;
+  let trust: TrustingAgent;
   let fetch: ReturnType<typeof createHttpsFetch>;
 
   before(async () => {
@@ -34,8 +35,10 @@ describe('authproxy/graph-group-resolver (msal-node + Graph stand-in)', function
       users: { [MANY_OID]: ['g-1', 'g-2', 'g-3'] },
       servicePrincipals: { [BOT_OID]: ['g-deployers'] },
     });
-    // One bundle trusts both self-signed servers (the authority and Graph), as --graph-ca-file would.
-    fetch = createHttpsFetch({ ca: [provider.caPem, graph.caPem] });
+    // One bundle trusts both self-signed servers (the authority and Graph), as --graph-ca-file would; msal's client
+    // and the fetch share it.
+    trust = new TrustingAgent([provider.caPem, graph.caPem]);
+    fetch = createHttpsFetch({ trust });
   });
 
   after(async () => {
@@ -44,7 +47,7 @@ describe('authproxy/graph-group-resolver (msal-node + Graph stand-in)', function
   });
 
   const appToken = (secret = 'proxy-app-secret') =>
-    createGraphAppToken({ authority: provider.issuer, clientId: 'kube-aad-proxy', credential: { kind: 'secret', secret }, graphURL: GRAPH_AUDIENCE, ca: [provider.caPem, graph.caPem].join('\n'), fetch });
+    createGraphAppToken({ authority: provider.issuer, clientId: 'kube-aad-proxy', credential: { kind: 'secret', secret }, graphURL: GRAPH_AUDIENCE, trust, fetch });
 
   it('acquires an app-only Graph token with msal-node from a non-Entra authority', async () => {
     const token = await appToken()();

@@ -9,8 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { exportJWK } from 'jose';
-import { createGraphAppToken } from '../../../proxy/src/authproxy/graph-app-token.js';
-import { createGraphGroupResolver } from '../../../proxy/src/authproxy/graph-group-resolver.js';
+import { graphAppToken, graphGroupResolver } from '../../../proxy/src/authproxy/graph-clients.js';
 import { graphHttp } from '../../../proxy/src/authproxy/graph-http.js';
 import type { FetchLike } from '../../../proxy/src/authproxy/https-fetch.js';
 import { completeGroups, createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js';
@@ -121,13 +120,8 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
     const graphConfig = config.graph!;
     expect(graphConfig.ca, 'Graph inherits no CA from --oidc-ca-file').to.equal(undefined);
     expect(graphConfig.authorityCa, 'the token authority is the issuer host, so it trusts the issuer CA').to.equal(provider.caPem);
-    // As start.ts wires it.
-    const http = graphHttp(graphConfig);
-    const resolver = createGraphGroupResolver({
-      graphURL: graphConfig.graphURL,
-      fetch: http.graphFetch,
-      accessToken: createGraphAppToken({ ...graphConfig, graphResource: GRAPH_AUDIENCE, ca: http.authorityCa, fetch: http.authorityFetch }),
-    });
+    // What start.ts runs for this config.
+    const resolver = graphGroupResolver({ ...graphConfig, graphResource: GRAPH_AUDIENCE });
     const verifier = createOidcVerifier(config.oidc[0]!);
     const verified = await verifier.verify(await provider.token('many-groups'));
     expect((await completeGroups(verified, resolver, verifier.config)).identity.groups).to.deep.equal(['aad:g-1', 'aad:g-2']);
@@ -157,8 +151,7 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
     const config = authProxyConfigFromFlags(flags({ graphClientId: 'kube-aad-proxy-cert', graphClientSecretFile: undefined, graphClientCertificateFile: file }));
     const graphConfig = config.graph!;
     expect(graphConfig.credential.kind).to.equal('certificate');
-    const http = graphHttp(graphConfig);
-    const token = await createGraphAppToken({ ...graphConfig, graphResource: GRAPH_AUDIENCE, ca: http.authorityCa, fetch: http.authorityFetch })();
+    const token = await graphAppToken({ ...graphConfig, graphResource: GRAPH_AUDIENCE })();
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
     expect(claims).to.include({ aud: GRAPH_AUDIENCE, azp: 'kube-aad-proxy-cert' });
   });

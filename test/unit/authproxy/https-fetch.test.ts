@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { createHttpsFetch } from '../../../proxy/src/authproxy/https-fetch.js';
+import { graphHttp } from '../../../proxy/src/authproxy/graph-http.js';
+import { createHttpsFetch, TrustingAgent } from '../../../proxy/src/authproxy/https-fetch.js';
+import { createMsalNetworkClient } from '../../../proxy/src/authproxy/msal-network-client.js';
 import { createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js';
 import { startTestOidcProvider } from '../../support/oidc-provider.js';
 import type { TestOidcProvider } from '../../support/oidc-provider.js';
@@ -43,5 +45,51 @@ describe('authproxy/https-fetch (per-issuer CA trust)', () => {
     const verifier = createOidcVerifier({ issuerURL: provider.issuer, audience: provider.audience, fetch: createHttpsFetch({ ca: provider.caPem }) });
     const verified = await verifier.verify(await provider.token('app'));
     expect(verified.identity).to.deep.equal({ username: 'app-oid', groups: [], extra: { 'clusterconnect.io/tid': ['t'] } });
+  });
+
+  /** A CA bundle that counts how often its certificate is read: Node reads it once per TLS context it builds. */
+  const countedCa = () => {
+    const reads = { count: 0 };
+    const ca = new Proxy([provider.caPem], {
+      get(target, property, receiver) {
+        if (property === '0') reads.count++;
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    return { ca, reads };
+  };
+
+  it('builds its TLS context on the first request, not when created, and then keeps it', async () => {
+    const { ca, reads } = countedCa();
+    const fetchLike = createHttpsFetch({ ca });
+    await fetchLike('http://127.0.0.1:1/').catch(() => undefined); // refused before any connection
+    expect(reads.count, 'nothing built by creating the fetch, nor by a refused URL').to.equal(0);
+    expect((await fetchLike(`${provider.issuer}/.well-known/openid-configuration`)).status).to.equal(200);
+    expect((await fetchLike(`${provider.issuer}/jwks`)).status).to.equal(200);
+    expect(reads.count).to.equal(1);
+  });
+
+  it('one trust shared by a fetch and msal\'s network client is one TLS context', async () => {
+    const { ca, reads } = countedCa();
+    const trust = new TrustingAgent(ca);
+    const fetchLike = createHttpsFetch({ trust });
+    const msal = createMsalNetworkClient(trust);
+    expect(reads.count).to.equal(0);
+    expect((await fetchLike(`${provider.issuer}/.well-known/openid-configuration`)).status).to.equal(200);
+    expect((await msal.sendGetRequestAsync<{ issuer: string }>(`${provider.issuer}/.well-known/openid-configuration`)).body.issuer).to.equal(provider.issuer);
+    expect(reads.count).to.equal(1);
+  });
+
+  it('graph-http makes one trust per distinct bundle: the authority shares Graph\'s when it adds no CA of its own', () => {
+    const none = graphHttp({});
+    expect(none.authorityTrust).to.equal(undefined);
+    const graphOnly = graphHttp({ ca: provider.caPem });
+    expect(graphOnly.authorityTrust).to.be.instanceOf(TrustingAgent);
+    expect(graphOnly.authorityFetch).to.equal(graphOnly.graphFetch);
+    const both = graphHttp({ ca: provider.caPem, authorityCa: provider.caPem });
+    expect(both.authorityFetch).not.to.equal(both.graphFetch);
+    const authorityOnly = graphHttp({ authorityCa: provider.caPem });
+    expect(authorityOnly.authorityTrust).to.be.instanceOf(TrustingAgent);
+    expect(authorityOnly.authorityFetch).not.to.equal(authorityOnly.graphFetch);
   });
 });

@@ -23,6 +23,9 @@ describe('authproxy/identity-header-assertion', () => {
     ['an underscore spelling', [...good, ['Impersonate_User', 'admin']]],
     ['X-Remote-User', [...good, ['X-Remote-User', 'admin']]],
     ['X-Forwarded-For', [...good, ['X-Forwarded-For', '1.2.3.4']]],
+    ['X_Forwarded_For', [...good, ['X_Forwarded_For', '1.2.3.4']]],
+    ['Forwarded', [...good, ['Forwarded', 'for=1.2.3.4']]],
+    ['X-Real-IP', [...good, ['X-Real-IP', '1.2.3.4']]],
     ['a Connection naming identity headers', [...good, ['Connection', 'Upgrade, Impersonate-User']]],
   ];
   for (const [what, outgoing] of leaks) {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createAuthenticator } from '../../../proxy/src/authproxy/authenticate.js';
 import { endToEndHeaderLines, requestedUpgrade } from '../../../proxy/src/authproxy/hop-by-hop.js';
 import type { IncomingHeaderSet } from '../../../proxy/src/authproxy/incoming-headers.js';
-import { headerNames, headerValues, RequestHeaders, requestHeaders } from '../../../proxy/src/authproxy/incoming-headers.js';
+import { RequestHeaders, requestHeaders } from '../../../proxy/src/authproxy/incoming-headers.js';
 import { finalHeaderLines } from '../../../proxy/src/authproxy/outgoing-headers.js';
 import { closeParserServer, parsedByNode } from './node-parsed-headers.js';
 
@@ -54,10 +54,10 @@ describe('authproxy/incoming-headers', () => {
 
   it('still sees a header present only in the folded view (names and values)', () => {
     const incoming = { headers: { 'impersonate-user': 'bob', accept: '*/*' }, rawHeaders: ['Accept', '*/*'] };
-    expect([...headerNames(incoming)].sort()).to.deep.equal(['accept', 'impersonate-user']);
-    expect(headerValues(incoming, 'Impersonate-User')).to.deep.equal(['bob']);
+    expect([...requestHeaders(incoming).names].sort()).to.deep.equal(['accept', 'impersonate-user']);
+    expect(requestHeaders(incoming).values('Impersonate-User')).to.deep.equal(['bob']);
     // Raw lines win where they exist: the folded view keeps only the first Authorization.
-    expect(headerValues({ headers: { authorization: 'Bearer a' }, rawHeaders: ['Authorization', 'Bearer a', 'authorization', 'Bearer b'] }, 'authorization')).to.deep.equal(['Bearer a', 'Bearer b']);
+    expect(requestHeaders({ headers: { authorization: 'Bearer a' }, rawHeaders: ['Authorization', 'Bearer a', 'authorization', 'Bearer b'] }).values('authorization')).to.deep.equal(['Bearer a', 'Bearer b']);
   });
 
   it('uses the folded view as the lines when there are no raw lines (synthetic requests)', () => {

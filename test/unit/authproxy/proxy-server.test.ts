@@ -10,16 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { join } from 'node:path';
 import { startAuthProxy } from '../../../proxy/src/authproxy/start.js';
 import type { RunningAuthProxy } from '../../../proxy/src/authproxy/start.js';
-import { createLogger } from '../../../proxy/src/common/logger.js';
 import { httpsCall } from '../../support/https-call.js';
 import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
-import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
+import { captureLogger } from '../tunnel/helpers.js';
 import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
 import type { LocalIssuer } from './local-issuer.js';
-import { Writable } from 'node:stream';
+import { localProxyConfig, writeLocalProxyFiles } from './local-proxy-config.js';
+import type { LocalProxyFiles } from './local-proxy-config.js';
 
 interface Seen {
   method: string;
@@ -34,10 +33,10 @@ describe('authproxy server (fake apiserver upstream)', function () {
   let upstream: Server;
   let proxy: RunningAuthProxy;
   let proxyCa: string;
-  let dir: string;
+  let files: LocalProxyFiles;
   const seen: Seen[] = [];
   let streamGate: (() => void) | undefined;
-  const logs: string[] = [];
+  const { logger, lines: logs } = captureLogger();
 
   const header = (s: Seen, name: string) => {
     const out: string[] = [];
@@ -91,34 +90,24 @@ describe('authproxy server (fake apiserver upstream)', function () {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
 
-    dir = makeTempDir('cc-authproxy-unit-');
-    writeFileSync(join(dir, 'token'), 'proxy-sa-token-1\n');
-    writeFileSync(join(dir, 'ca.crt'), upstreamTls.certPem);
-    const tls = await createSelfSignedCertificate('kube-aad-proxy.test');
-    proxyCa = tls.certPem;
-    writeFileSync(join(dir, 'tls.crt'), tls.certPem);
-    writeFileSync(join(dir, 'tls.key'), tls.keyPem);
-    proxy = await startAuthProxy({
-      listenHost: '127.0.0.1',
-      listenPort: 0,
-      opsHost: '127.0.0.1',
-      opsPort: 0,
-      tlsCertFile: join(dir, 'tls.crt'),
-      tlsKeyFile: join(dir, 'tls.key'),
-      upstream: { kind: 'in-cluster', host: '127.0.0.1', port: String((upstream.address() as AddressInfo).port), tokenFile: join(dir, 'token'), caFile: join(dir, 'ca.crt') },
-      upstreamRefreshMs: 50,
-      oidc: [{ issuerURL: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, fetch: issuer.fetch }],
-      serviceAccountTokens: true,
-      drainMs: 200,
-      logger: createLogger('auth-proxy', { stream: new Writable({ write: (c: Buffer, _e, done) => (logs.push(c.toString()), done()) }) }),
-    });
+    files = await writeLocalProxyFiles({ upstreamCaPem: upstreamTls.certPem, token: 'proxy-sa-token-1' });
+    proxyCa = files.proxyCa;
+    proxy = await startAuthProxy(
+      localProxyConfig(files, {
+        upstreamPort: (upstream.address() as AddressInfo).port,
+        upstreamRefreshMs: 50,
+        oidc: [{ issuerURL: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, fetch: issuer.fetch }],
+        drainMs: 200,
+        logger,
+      }),
+    );
   });
 
   after(async () => {
     await proxy?.close();
     upstream?.closeAllConnections();
     await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
-    if (dir) removeTempDir(dir);
+    files?.remove();
   });
 
   const call = (path: string, headers: [string, string][]) => httpsCall(`${proxy.url}${path}`, { ca: proxyCa, headers });
@@ -146,7 +135,7 @@ describe('authproxy server (fake apiserver upstream)', function () {
   });
 
   it('re-reads the service-account token file (the kubelet rotates it)', async () => {
-    writeFileSync(join(dir, 'token'), 'proxy-sa-token-2\n');
+    writeFileSync(files.tokenFile, 'proxy-sa-token-2\n');
     await new Promise((resolve) => setTimeout(resolve, 200));
     await call('/api/v1/pods', [['Authorization', `Bearer ${await issuer.mint()}`]]);
     expect(header(seen.at(-1) as Seen, 'authorization')).to.deep.equal(['Bearer proxy-sa-token-2']);
@@ -178,7 +167,7 @@ describe('authproxy server (fake apiserver upstream)', function () {
     }
   });
 
-  it('forwards request bodies framed by Content-Length or chunked, and ends a bodiless request at once', async () => {
+  it('forwards request bodies framed by Content-Length or chunked, and a bodiless request with no body and no framing', async () => {
     const token = await issuer.mint();
     const post = (headers: Record<string, string>, chunks: string[]) =>
       new Promise<{ body: string; contentLength: string | null; transferEncoding: string | null }>((resolve, reject) => {
@@ -346,3 +335,39 @@ async function waitUntil(check: () => boolean, timeoutMs = 3_000): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('authproxy server URL (a wildcard listener)', function () {
+  this.timeout(15_000);
+  let files: LocalProxyFiles;
+
+  before(async () => {
+    files = await writeLocalProxyFiles();
+  });
+
+  after(() => files?.remove());
+
+  /** The URL a proxy listening on `listenHost` reports, and whether a TLS client reaches it there. */
+  const reported = async (listenHost: string): Promise<{ url: string; port: number; reached: boolean }> => {
+    const proxy = await startAuthProxy(localProxyConfig(files, { listenHost }));
+    try {
+      const { hostname } = new URL(proxy.url);
+      const reached = await new Promise<boolean>((resolve) => {
+        const socket = tlsConnect({ host: hostname.replace(/^\[|\]$/g, ''), port: proxy.port, ca: files.proxyCa, servername: 'localhost' }, () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      return { url: proxy.url, port: proxy.port, reached };
+    } finally {
+      await proxy.close();
+    }
+  };
+
+  it('reports loopback of the same family, which reaches it', async () => {
+    const v4 = await reported('0.0.0.0');
+    expect(v4).to.deep.equal({ url: `https://127.0.0.1:${v4.port}`, port: v4.port, reached: true });
+    const v6 = await reported('::');
+    expect(v6).to.deep.equal({ url: `https://[::1]:${v6.port}`, port: v6.port, reached: true });
+  });
+});

@@ -3,11 +3,37 @@
 import { expect } from 'chai';
 import { requestVerb } from '../../../proxy/src/authproxy/request-verb.js';
 
-/** The verb as computed through the WHATWG URL parser (the implementation before the fast path). */
+const VERB_BY_METHOD: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch' };
+
+/**
+ * The verb as the implementation before the fast path computed it, through the WHATWG URL parser (`git show
+ * 7a2671a:proxy/src/authproxy/request-verb.ts`), kept here verbatim so that the table compares the fast path with
+ * an independent reading and not with itself.
+ */
 function verbThroughUrlParser(method: string, url: string): string {
   const parsed = new URL(url, 'https://proxy.invalid');
-  const watchParam = parsed.searchParams.get('watch');
-  return requestVerb(method, `${parsed.pathname}${watchParam === null ? '' : `?watch=${watchParam === 'true' || watchParam === '1' ? 'true' : 'no'}`}`);
+  const parts = parsed.pathname.split('/').filter((p) => p.length > 0);
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 2) rest = parts.slice(2);
+  else if (parts[0] === 'apis' && parts.length >= 3) rest = parts.slice(3);
+  else return method.toLowerCase();
+  let watch = parsed.searchParams.get('watch') === 'true' || parsed.searchParams.get('watch') === '1';
+  if (rest[0] === 'watch') {
+    watch = true;
+    rest = rest.slice(1);
+  }
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  if (rest.length === 0) return method.toLowerCase();
+  const named = rest.length >= 2;
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return watch ? 'watch' : named ? 'get' : 'list';
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return VERB_BY_METHOD[method.toUpperCase()] ?? method.toLowerCase();
+  }
 }
 
 describe('authproxy/request-verb fast path', () => {
@@ -39,8 +65,17 @@ describe('authproxy/request-verb fast path', () => {
     '/api/v1/namespaces/ns/pods/p@x:y',
     '*',
     'http://host/api/v1/pods?watch=true',
+    '/api/v1/namespaces/ns',
+    '/api/v1/namespaces',
+    '/api/v1/pods?watch=0',
+    '/apis/apps/v1',
+    '/apis/apps/v1/namespaces/ns/deployments/d/scale',
+    '/api',
+    '/healthz?verbose',
+    '/api/v1/namespaces/ns/pods?continue=a/b/c&limit=500',
+    '/api/v1/namespaces?limit=500',
   ];
-  for (const method of ['GET', 'DELETE', 'POST']) {
+  for (const method of ['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH']) {
     for (const target of targets) {
       it(`${method} ${JSON.stringify(target)} as the URL parser reads it`, () => {
         expect(requestVerb(method, target)).to.equal(verbThroughUrlParser(method, target));

@@ -1,6 +1,7 @@
 // The verified-token cache: the same token is verified once per TTL, never past its exp, refusals are never kept,
 // TTL 0 turns it off, the size bound holds, and everything after verification (Graph groups) still runs per request.
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from '../../../proxy/src/authproxy/authenticate.js';
 import type { AuthDecision } from '../../../proxy/src/authproxy/authenticate.js';
@@ -66,7 +67,7 @@ describe('authproxy/verified-token-cache', () => {
       verifiers: [options.verifier ?? countingVerifier()],
       serviceAccountTokens: false,
       groupResolver: options.groupResolver,
-      tokenCache: new VerifiedTokenCache({ ttlMs: options.ttlMs ?? 10_000, onLookup: (result) => lookups.push(result) }),
+      tokenCache: VerifiedTokenCache.create({ ttlMs: options.ttlMs ?? 10_000, onLookup: (result) => lookups.push(result) }),
     });
   /** A token valid from the fake clock's now for `lifetime` seconds. */
   const mint = (lifetime = 600, claims: Record<string, unknown> = {}) => issuer.mint({ iat: seconds(), nbf: seconds(), exp: seconds() + lifetime, ...claims });
@@ -144,7 +145,8 @@ describe('authproxy/verified-token-cache', () => {
     expect(lookups).to.deep.equal(['miss', 'miss', 'miss', 'miss']);
   });
 
-  it('TTL 0 turns it off: every request is verified and no lookup is counted', async () => {
+  it('TTL 0 turns it off: no cache at all, every request is verified and no lookup is counted', async () => {
+    expect(VerifiedTokenCache.create({ ttlMs: 0 })).to.equal(undefined);
     const authenticator = authenticatorWith({ ttlMs: 0 });
     const token = await mint();
     forwarded(await authenticator.decide(bearer(token)));
@@ -178,9 +180,44 @@ describe('authproxy/verified-token-cache', () => {
     expect(lookups).to.deep.equal(['miss', 'hit']);
   });
 
+  it('verifies a new token once when many requests bring it at the same time; they all get its answer', async () => {
+    const authenticator = authenticatorWith();
+    const token = await mint();
+    const decisions = await Promise.all(Array.from({ length: 8 }, () => authenticator.decide(bearer(token))));
+    expect(verifications).to.equal(1);
+    expect(decisions.map((decision) => forwarded(decision).identity.username)).to.deep.equal(Array(8).fill('user-oid-1'));
+    expect(lookups).to.deep.equal(Array(8).fill('miss')); // each looked, none found: they waited on the one verification
+    forwarded(await authenticator.decide(bearer(token)));
+    expect(verifications, 'the shared verification is remembered').to.equal(1);
+    expect(lookups.at(-1)).to.equal('hit');
+  });
+
+  it('shares a refusal among the requests that waited for it, and keeps neither it nor the verification under way', async () => {
+    const authenticator = authenticatorWith({ verifier: countingVerifier({ failureBackoffMs: 1_000 }) });
+    const token = await mint();
+    issuer.setAvailable(false);
+    const refusals = await Promise.all(Array.from({ length: 4 }, () => authenticator.decide(bearer(token))));
+    expect(refusals.map((decision) => refused(decision).reason)).to.deep.equal(Array(4).fill('issuer_unreachable'));
+    expect(verifications).to.equal(1);
+    issuer.setAvailable(true);
+    clock += 1_000; // past the verifier's back-off
+    forwarded(await authenticator.decide(bearer(token)));
+    expect(verifications, 'verified afresh, not answered with the shared refusal').to.equal(2);
+  });
+
+  it('holds no token: its map is keyed by the HMAC of issuer and token', async () => {
+    const tokenCache = VerifiedTokenCache.create({ ttlMs: 10_000 })!;
+    const authenticator = createAuthenticator({ verifiers: [countingVerifier()], serviceAccountTokens: false, tokenCache });
+    const token = await mint();
+    forwarded(await authenticator.decide(bearer(token)));
+    const entries = (tokenCache as unknown as { entries: Map<string, unknown> }).entries;
+    expect([...entries.keys()]).to.deep.equal([tokenCache.keyFor(LOCAL_ISSUER, token)]);
+    expect(JSON.stringify([...entries])).not.to.contain(token.split('.')[2]);
+  });
+
   describe('the cache itself', () => {
     it('holds at most maxEntries, dropping the oldest', () => {
-      const cache = new VerifiedTokenCache({ ttlMs: 10_000, maxEntries: 3 });
+      const cache = VerifiedTokenCache.create({ ttlMs: 10_000, maxEntries: 3 })!;
       const now = Date.now();
       for (const name of ['a', 'b', 'c', 'd']) cache.set(name, verifiedToken(name, now + 60_000), now);
       expect(cache.size).to.equal(3);
@@ -189,7 +226,7 @@ describe('authproxy/verified-token-cache', () => {
     });
 
     it('lets expired entries go when it stores, so it holds about one TTL of tokens', () => {
-      const cache = new VerifiedTokenCache({ ttlMs: 10_000, maxEntries: 100 });
+      const cache = VerifiedTokenCache.create({ ttlMs: 10_000, maxEntries: 100 })!;
       const now = Date.now();
       for (const name of ['a', 'b', 'c']) cache.set(name, verifiedToken(name, now + 60_000), now);
       cache.set('d', verifiedToken('d', now + 60_000), now + 10_000);
@@ -197,7 +234,7 @@ describe('authproxy/verified-token-cache', () => {
     });
 
     it('stores nothing for a token with no time left, and misses when the clock went back', () => {
-      const cache = new VerifiedTokenCache({ ttlMs: 10_000 });
+      const cache = VerifiedTokenCache.create({ ttlMs: 10_000 })!;
       const now = Date.now();
       cache.set('expired', verifiedToken('x', now), now);
       cache.set('nan', verifiedToken('x', Number.NaN), now);
@@ -207,7 +244,7 @@ describe('authproxy/verified-token-cache', () => {
     });
 
     it('hands out frozen answers, so no request can change the next one\'s identity', () => {
-      const cache = new VerifiedTokenCache({ ttlMs: 10_000 });
+      const cache = VerifiedTokenCache.create({ ttlMs: 10_000 })!;
       const now = Date.now();
       cache.set('k', verifiedToken('u', now + 60_000), now);
       const cached = cache.get('k', now);
@@ -216,9 +253,10 @@ describe('authproxy/verified-token-cache', () => {
     });
 
     it('refuses a TTL it cannot honour', () => {
-      expect(() => new VerifiedTokenCache({ ttlMs: -1 })).to.throw(/between 0 and 60 seconds/);
-      expect(() => new VerifiedTokenCache({ ttlMs: 61_000 })).to.throw(/between 0 and 60 seconds/);
-      expect(() => new VerifiedTokenCache({ ttlMs: Number.NaN })).to.throw(/between 0 and 60 seconds/);
+      expect(() => VerifiedTokenCache.create({ ttlMs: -1 })).to.throw(/between 0 and 60 seconds/);
+      expect(() => VerifiedTokenCache.create({ ttlMs: 61_000 })).to.throw(/between 0 and 60 seconds/);
+      expect(() => VerifiedTokenCache.create({ ttlMs: Number.NaN })).to.throw(/between 0 and 60 seconds/);
+      expect(VerifiedTokenCache.create({ ttlMs: 60_000 })?.ttlMs).to.equal(60_000);
     });
 
     it('keys by an HMAC of issuer and token under a per-cache secret: never the token, never twice the same', () => {
@@ -226,7 +264,9 @@ describe('authproxy/verified-token-cache', () => {
       const token = 'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln';
       const key = keyFor(LOCAL_ISSUER, token);
       expect(key).to.match(/^[A-Za-z0-9+/]{43}=$/);
-      expect(key).not.to.contain(token.slice(0, 12));
+      // Not a digest anyone could compute from the token (and issuer) alone: a secret goes into it.
+      const sha256 = (...parts: string[]) => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest('base64');
+      expect([sha256(token), sha256(LOCAL_ISSUER, token), sha256(`${LOCAL_ISSUER.length}:${LOCAL_ISSUER}`, token)]).not.to.include(key);
       expect(keyFor(LOCAL_ISSUER, token)).to.equal(key);
       expect(keyFor('https://other.test', token)).not.to.equal(key);
       // The issuer is length-prefixed: moving characters between issuer and token gives another key.

@@ -2,7 +2,7 @@
 // TLS is end-to-end, so the cluster entry carries the cluster's kube-aad-proxy CA and the name its certificate
 // holds, while the server is the local listener.
 import { EXEC_API_VERSIONS } from '../login/exec-credential.js';
-import { formatHostPort } from '../../common/host-port.js';
+import { dialableHost, formatHostPort } from '../../common/host-port.js';
 
 export interface ExecUser {
   kind: 'exec';
@@ -44,12 +44,6 @@ export const EXEC_API_VERSION = EXEC_API_VERSIONS[0];
 
 export function userEntryName(contextName: string): string {
   return `clusterconnect-${contextName}`;
-}
-
-/** The address kubectl should dial for a listener on `host`: a wildcard listener is reached over loopback. */
-function dialableHost(host: string | undefined): string {
-  if (host === undefined || host === '' || host === '0.0.0.0') return '127.0.0.1';
-  return host === '::' ? '::1' : host;
 }
 
 export function buildKubeconfigEntries(access: ClusterAccess): KubeconfigEntries {

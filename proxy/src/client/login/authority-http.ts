@@ -1,7 +1,7 @@
 // HTTP to the authority: Node's roots, plus the --authority-ca-file bundle for private issuers (and the tests'
 // self-signed one). msal gets it through its documented networkClient seam, openid-client through customFetch.
 import type { INetworkModule } from '@azure/msal-node';
-import { createHttpsFetch } from '../../authproxy/https-fetch.js';
+import { createHttpsFetch, TrustingAgent } from '../../authproxy/https-fetch.js';
 import type { FetchLike } from '../../authproxy/https-fetch.js';
 import { createMsalNetworkClient } from '../../authproxy/msal-network-client.js';
 import { defaultRootsPlus } from '../../common/ca-trust.js';
@@ -16,16 +16,10 @@ export interface AuthorityHttp {
 
 export async function authorityHttp(target: LoginTarget): Promise<AuthorityHttp> {
   if (!target.caFile) return { fetch: (url, init) => fetch(url, init) };
-  const ca = defaultRootsPlus(await readFlagFileAsync(target.caFile, '--authority-ca-file'));
-  let msalNetworkClient: INetworkModule | undefined;
-  // Built on first use: each trust context with Node's ~265 roots costs ~20 ms, and the openid-client path
-  // (get-token for a generic issuer) never asks for msal's.
-  return {
-    fetch: createHttpsFetch({ ca }),
-    get msalNetworkClient() {
-      return (msalNetworkClient ??= createMsalNetworkClient(ca.join('\n')));
-    },
-  };
+  // One trust, one TLS context for both clients, built on the first request that needs it (~20 ms with Node's
+  // ~265 roots): the openid-client path (get-token for a generic issuer) never asks msal's client.
+  const trust = new TrustingAgent(defaultRootsPlus(await readFlagFileAsync(target.caFile, '--authority-ca-file')));
+  return { fetch: createHttpsFetch({ trust }), msalNetworkClient: createMsalNetworkClient(trust) };
 }
 
 type OpenIdFetchInit = { body?: unknown; headers: Record<string, string>; method: string; redirect?: string; signal?: AbortSignal };

@@ -48,6 +48,7 @@ export async function msalConfiguration(target: LoginTarget, cache: MsalCacheHol
     system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
   };
   const authorityMetadata = await useMsalAuthority(configuration, http.fetch, '--authority', knownMetadata);
+  // The discovery fetch and msal's client share one trust, so one TLS context between them (authority-http.ts).
   if (http.msalNetworkClient) configuration.system = { ...configuration.system, networkClient: http.msalNetworkClient };
   return { configuration, ...(authorityMetadata ? { authorityMetadata } : {}) };
 }
