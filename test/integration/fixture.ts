@@ -40,6 +40,8 @@ export async function makeWorkspace(upstreamCaPem: string): Promise<Workspace> {
 export interface RelayOptions {
   port: number;
   insecure?: boolean;
+  /** --open-failover-after, e.g. '1s'; the relay's default (3s) when absent. */
+  openFailoverAfter?: string;
   nodeOptions?: string[];
   cwd?: string;
   name?: string;
@@ -47,9 +49,10 @@ export interface RelayOptions {
 
 export function startRelayProcess(ws: Workspace, options: RelayOptions): RoleProcess {
   const tls = options.insecure ? ['--insecure'] : ['--tls-cert-file', ws.relayCertFile, '--tls-key-file', ws.relayKeyFile];
+  const failover = options.openFailoverAfter ? ['--open-failover-after', options.openFailoverAfter] : [];
   return startRole(
     options.name ?? 'relay',
-    ['relay', '--listen', `127.0.0.1:${options.port}`, ...tls, '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0', '--relay-name', 'relay-it', '--drain-timeout', '5s', '--open-failover-after', '1s'],
+    ['relay', '--listen', `127.0.0.1:${options.port}`, ...tls, '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0', '--relay-name', 'relay-it', '--drain-timeout', '5s', ...failover],
     { ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) },
   );
 }

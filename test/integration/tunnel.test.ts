@@ -47,6 +47,9 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
   }
 }
 
+/** The relay's --open-failover-after in the suite that freezes an agent: short, so the test need not wait 3 s per move. */
+const FAILOVER_AFTER = '1s';
+
 describe('tunnel with real processes (relay, two agents, client proxy, TLS upstream)', function () {
   this.timeout(60_000);
   let upstream: TlsUpstream;
@@ -66,7 +69,7 @@ describe('tunnel with real processes (relay, two agents, client proxy, TLS upstr
     ws = await makeWorkspace(upstream.caPem);
     tokenCache.set('c1', await ws.keys.token('client', 'c1'));
     [relayPort, proxyPort] = await Promise.all([freePort(), freePort()]);
-    relay = startRelayProcess(ws, { port: relayPort });
+    relay = startRelayProcess(ws, { port: relayPort, openFailoverAfter: FAILOVER_AFTER });
     processes.push(relay);
     await relay.waitForLog('relay listening');
     agentA = await startAgentProcess(ws, 'agent-a', 'c1', relayUrl(), upstream.port);
@@ -164,7 +167,7 @@ describe('tunnel with real processes (relay, two agents, client proxy, TLS upstr
     relay.child.kill('SIGKILL');
     await relay.exited;
     await sleep(300);
-    relay = startRelayProcess(ws, { port: relayPort });
+    relay = startRelayProcess(ws, { port: relayPort, openFailoverAfter: FAILOVER_AFTER });
     processes.push(relay);
     const listening = await relay.waitForLog('relay listening');
     const back = Date.parse(String(listening.timestamp));

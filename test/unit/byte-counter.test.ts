@@ -17,4 +17,14 @@ describe('common/byte-counter', () => {
     // A scrape with nothing new changes nothing.
     expect(await registry.metrics()).to.equal(text);
   });
+
+  it('counts past 2^32 exactly, through add passed on as a plain function', async () => {
+    const registry = new Registry();
+    const { add } = createByteCounter({ name: 'test_bytes_total', help: 'test', directions: ['up', 'down'], registry });
+    for (let i = 0; i < 100_000; i++) add('down', 65_536);
+    add('up', 1);
+    const text = await registry.metrics();
+    expect(text).to.match(/test_bytes_total\{direction="up"\} 1\n/);
+    expect(text).to.match(/test_bytes_total\{direction="down"\} 6553600000\n/);
+  });
 });

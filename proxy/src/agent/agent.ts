@@ -1,6 +1,6 @@
 // `clusterconnect agent`: dials every configured relay and keeps those sessions up, announces the cluster's
 // connection info, bridges each stream the relay opens to the upstream, and heartbeats a Lease while connected.
-import { readFile } from 'node:fs/promises';
+import { readFlagFileAsync } from '../common/flag-file.js';
 import { createLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, startOpsServer } from '../common/ops-server.js';
@@ -54,7 +54,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
         dialRelay({
           url,
           // Re-read on every dial: a rotated token (a projected or refreshed Secret) is picked up on reconnect.
-          token: (await readFile(config.relayTokenFile, 'utf8')).trim(),
+          token: (await readFlagFileAsync(config.relayTokenFile, '--relay-token-file')).trim(),
           headers: { [CLUSTER_INFO_HEADER]: infoHeader },
           ...(config.relayCaPem ? { caPem: config.relayCaPem } : {}),
           logger: linkLogger,

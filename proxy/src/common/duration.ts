@@ -7,6 +7,11 @@ const WHOLE_SECONDS = /^\d+$/;
 export function parseDuration(text: string, what = 'duration'): number {
   const match = DURATION.exec(text.trim());
   if (!match) throw new Error(`${what} "${text}" is not a duration: use a number with a unit, e.g. 500ms, 50s, 10m, 24h, 30d`);
+  return durationMs(match);
+}
+
+/** Milliseconds of a DURATION match. */
+function durationMs(match: RegExpExecArray): number {
   return Math.round(Number(match[1]) * (UNIT_MS[match[2] ?? 's'] ?? 1_000));
 }
 
@@ -17,6 +22,7 @@ export function parseDuration(text: string, what = 'duration'): number {
 export function parseSecondsOrDuration(text: string, flag: string): number {
   const trimmed = text.trim();
   if (WHOLE_SECONDS.test(trimmed)) return Number(trimmed) * 1_000;
-  if (!DURATION.test(trimmed)) throw new Error(`${flag} "${text}" is not a duration: use whole seconds (30) or a number with a unit, e.g. 500ms, 30s, 1m`);
-  return parseDuration(trimmed, flag);
+  const match = DURATION.exec(trimmed);
+  if (!match) throw new Error(`${flag} "${text}" is not a duration: use whole seconds (30) or a number with a unit, e.g. 500ms, 30s, 1m`);
+  return durationMs(match);
 }

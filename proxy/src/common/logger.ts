@@ -38,7 +38,7 @@ const MESSAGE = Symbol.for('message');
 const bigintAsString = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
 
 /** The line for `info`; a field JSON cannot hold (a cycle) costs the fields, not the line or the process. */
-export function jsonLine(info: Record<string, unknown>): string {
+function jsonLine(info: Record<string, unknown>): string {
   try {
     return JSON.stringify(info, bigintAsString);
   } catch (error) {

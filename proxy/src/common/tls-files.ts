@@ -12,11 +12,16 @@ export interface TlsPair {
   key: Buffer;
 }
 
-export async function readTlsPair(certFile: string, keyFile: string): Promise<TlsPair> {
+async function readPair(certFile: string, keyFile: string): Promise<TlsPair> {
   const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
-  // Throws on a malformed PEM or a key that does not match the certificate.
-  createSecureContext({ cert, key });
   return { cert, key };
+}
+
+/** Reads the pair and checks that it loads: throws on a malformed PEM or a key that does not match the certificate. */
+export async function readTlsPair(certFile: string, keyFile: string): Promise<TlsPair> {
+  const pair = await readPair(certFile, keyFile);
+  createSecureContext(pair);
+  return pair;
 }
 
 export interface TlsReloader {
@@ -32,8 +37,8 @@ export interface WatchTlsFilesOptions {
   intervalMs: number;
   logger: Logger;
   /**
-   * The server's other context options (ciphers, honorCipherOrder): setSecureContext builds a whole new context
-   * and resets ciphers to Node's defaults unless they are given again.
+   * The server's other context options (minVersion, ciphers, honorCipherOrder): setSecureContext builds a whole new
+   * context and resets each of them to Node's default unless it is given again.
    */
   contextOptions?: SecureContextOptions;
 }
@@ -45,11 +50,13 @@ export function watchTlsFiles(server: Server, options: WatchTlsFilesOptions): Tl
   const check = () =>
     (checking ??= (async () => {
       try {
-        const [cert, key] = await Promise.all([readFile(options.certFile), readFile(options.keyFile)]);
-        if (cert.equals(current.cert) && key.equals(current.key)) return false;
-        createSecureContext({ ...options.contextOptions, cert, key });
-        server.setSecureContext({ ...options.contextOptions, cert, key });
-        current = { cert, key };
+        const next = await readPair(options.certFile, options.keyFile);
+        if (next.cert.equals(current.cert) && next.key.equals(current.key)) return false;
+        // The one check that the pair loads: setSecureContext builds the new context before it replaces the one in
+        // use, so a pair that does not load throws here and the server keeps serving the current one
+        // (test/unit/relay/tls-reload.test.ts installs half a rotation to check this).
+        server.setSecureContext({ ...options.contextOptions, ...next });
+        current = next;
         lastError = undefined;
         options.logger.info('serving certificate reloaded', { certFile: options.certFile });
         return true;

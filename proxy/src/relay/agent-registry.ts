@@ -27,12 +27,13 @@ export interface AgentRegistryOptions {
   now?: () => Date;
   /** The clock of `session.lastFrameAt` (performance.now()). */
   monotonicNow?: () => number;
-  /**
-   * An agent that sent nothing for this long is passed over while another answers. Agents PING every 5 s, so a live
-   * one is never this quiet; a frozen or cut-off one is, long before the 30 s dead-peer timeout closes its session.
-   */
-  silentAfterMs?: number;
 }
+
+/**
+ * An agent that sent nothing for this long is passed over while another answers. Agents PING every 5 s, so a live
+ * one is never this quiet; a frozen or cut-off one is, long before the 30 s dead-peer timeout closes its session.
+ */
+const SILENT_AGENT_MS = 12_000;
 
 /** Bound on remembered last-seen times of clusters with no live agent (memory stays bounded against churn). */
 const MAX_REMEMBERED_CLUSTERS = 10_000;
@@ -46,12 +47,10 @@ export class AgentRegistry<S extends AgentSessionView = TunnelSession> {
   private total = 0;
   private readonly now: () => Date;
   private readonly monotonicNow: () => number;
-  private readonly silentAfterMs: number;
 
   constructor(options: AgentRegistryOptions = {}) {
     this.now = options.now ?? (() => new Date());
     this.monotonicNow = options.monotonicNow ?? (() => performance.now());
-    this.silentAfterMs = options.silentAfterMs ?? 12_000;
   }
 
   get agentCount(): number {
@@ -121,7 +120,7 @@ export class AgentRegistry<S extends AgentSessionView = TunnelSession> {
       if (lastFrameAt <= markedAt) return true;
       this.unanswered.delete(connection);
     }
-    return this.monotonicNow() - lastFrameAt >= this.silentAfterMs;
+    return this.monotonicNow() - lastFrameAt >= SILENT_AGENT_MS;
   }
 
   /** What the newest live agent announced; agents of one cluster normally announce the same. */

@@ -19,7 +19,12 @@ export interface RelayMetrics {
 export function createRelayMetrics(registry: Registry): RelayMetrics {
   return {
     streamsOpen: new Gauge({ name: 'clusterconnect_relay_streams_open', help: 'Client streams currently paired with an agent stream', registers: [registry] }),
-    streamsTotal: new Counter({ name: 'clusterconnect_relay_streams_total', help: 'Client stream opens by result (accepted, rejected)', labelNames: ['result'], registers: [registry] }),
+    streamsTotal: new Counter({
+      name: 'clusterconnect_relay_streams_total',
+      help: 'Client stream opens by result: accepted; rejected (no agent could take it, or the agent refused it or went away before accepting); abandoned (the client reset it before an agent accepted)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
     bytes: createByteCounter({
       name: 'clusterconnect_relay_stream_bytes_total',
       help: 'Payload bytes relayed, by direction (client_to_agent, agent_to_client)',

@@ -41,8 +41,12 @@ export interface RelayHandle {
   reloadTls(): Promise<boolean>;
 }
 
-/** The relay's order decides, so older dialers get the cheaper suite too (tls-ciphers.ts). */
-const TLS_CONTEXT_OPTIONS = { ciphers: TUNNEL_TLS_CIPHERS, honorCipherOrder: true } as const;
+/**
+ * Given both when the server is created and on every certificate reload: setSecureContext resets whatever it is
+ * not given to Node's default. The relay's cipher order decides, so older dialers get the cheaper suite too
+ * (tls-ciphers.ts).
+ */
+const TLS_CONTEXT_OPTIONS = { minVersion: 'TLSv1.2', ciphers: TUNNEL_TLS_CIPHERS, honorCipherOrder: true } as const;
 
 function warnInsecure(config: RelayConfig, logger: Logger): void {
   if (config.insecure) {
@@ -67,7 +71,8 @@ function oidcVerifiers(config: RelayConfig) {
 }
 
 export async function startRelay(config: RelayConfig, logger: Logger = createLogger('relay')): Promise<RelayHandle> {
-  if (!config.insecure && !config.tls) throw new Error('the relay needs --tls-cert-file and --tls-key-file (or --insecure for loopback tests)');
+  const tls = config.insecure ? undefined : config.tls;
+  if (!config.insecure && !tls) throw new Error('the relay needs --tls-cert-file and --tls-key-file (or --insecure for loopback tests)');
   warnInsecure(config, logger);
   const publicKey = await loadPublicKey(config.publicKeyFile);
   const registryMetrics = createRegistry('clusterconnect_relay_');
@@ -93,22 +98,14 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs),
     maxHeaderSize: 32 * 1024,
   };
-  const server = config.insecure
-    ? http.createServer(serverOptions)
-    : https.createServer({
-        ...serverOptions,
-        cert: config.tls?.certPem,
-        key: config.tls?.keyPem,
-        handshakeTimeout: config.handshakeTimeoutMs,
-        minVersion: 'TLSv1.2',
-        ...TLS_CONTEXT_OPTIONS,
-      });
+  const httpsServer = tls ? https.createServer({ ...serverOptions, cert: tls.certPem, key: tls.keyPem, handshakeTimeout: config.handshakeTimeoutMs, ...TLS_CONTEXT_OPTIONS }) : undefined;
+  const server = httpsServer ?? http.createServer(serverOptions);
   const wss = new WebSocketServer({
     noServer: true,
     ...tunnelWebSocketOptions,
     handleProtocols: (offered) => (offered.has(TUNNEL_SUBPROTOCOL) ? TUNNEL_SUBPROTOCOL : false),
   });
-  enforceHandshakeDeadline(server, !config.insecure, config.handshakeTimeoutMs, logger, () => metrics.errors.inc({ reason: 'handshake_timeout' }));
+  enforceHandshakeDeadline(server, httpsServer !== undefined, config.handshakeTimeoutMs, logger, () => metrics.errors.inc({ reason: 'handshake_timeout' }));
   server.on('request', (req, res) => void handleApiRequest(context, req, res));
   server.on('upgrade', createUpgradeHandler(context, wss));
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
@@ -131,7 +128,7 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     server.listen(config.listenPort, config.listenHost, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const url = `${config.insecure ? 'ws' : 'wss'}://${formatHostPort({ host: address.address, port: address.port })}`;
+  const url = `${httpsServer ? 'wss' : 'ws'}://${formatHostPort({ host: address.address, port: address.port })}`;
 
   let ops: OpsServer;
   try {
@@ -140,13 +137,12 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     server.close();
     throw error;
   }
-  const { certFile, keyFile, certPem, keyPem } = config.tls ?? {};
   const tlsReloader =
-    server instanceof https.Server && certFile && keyFile && certPem && keyPem
-      ? watchTlsFiles(server, {
-          certFile,
-          keyFile,
-          initial: { cert: Buffer.from(certPem), key: Buffer.from(keyPem) },
+    tls && httpsServer
+      ? watchTlsFiles(httpsServer, {
+          certFile: tls.certFile,
+          keyFile: tls.keyFile,
+          initial: { cert: Buffer.from(tls.certPem), key: Buffer.from(tls.keyPem) },
           intervalMs: config.tlsReloadIntervalMs ?? 10_000,
           logger,
           contextOptions: TLS_CONTEXT_OPTIONS,

@@ -13,8 +13,8 @@ export interface PairingContext {
   relayName: string;
   logger: Logger;
   metrics: RelayMetrics;
-  /** See SpliceOptions.failoverAfterMs; default DEFAULT_FAILOVER_AFTER_MS. */
-  failoverAfterMs?: number;
+  /** See SpliceOptions.failoverAfterMs (the relay's --open-failover-after). */
+  failoverAfterMs: number;
 }
 
 export function noAgentMessage(cluster: string, relayName: string, lastSeen: Date | undefined): string {
@@ -22,14 +22,29 @@ export function noAgentMessage(cluster: string, relayName: string, lastSeen: Dat
   return `no agent is connected for cluster ${cluster} at relay ${relayName}${seen}`;
 }
 
-/** How long an agent may leave an open unanswered before the relay tries another (its upstream is one TCP connect away). */
-export const DEFAULT_FAILOVER_AFTER_MS = 3_000;
+/** The errors_total reason for an open that ended on the agent's side before it was accepted, by the reset code. */
+function refusalReason(code: number): string {
+  switch (code) {
+    case ResetCode.OpenFailed:
+      return 'upstream_unreachable';
+    case ResetCode.Refused:
+      return 'agent_refused';
+    case ResetCode.SessionClosed:
+      return 'agent_gone';
+    case ResetCode.Cancel: // the open timed out (or the agent cancelled it)
+      return 'agent_silent';
+    default:
+      return 'agent_error';
+  }
+}
 
 /** Handles one stream a client opened for `cluster`: pick an agent, open, splice; or refuse with the reason. */
 export function routeClientStream(clientStream: FrameStream, cluster: string, context: PairingContext): void {
   const { registry, logger, metrics } = context;
   const tried = new Set<AgentConnection>();
   let current: AgentConnection | undefined;
+  /** The last agent picked that could not take the stream (its session threw), and why. */
+  let openFailure: { agent: AgentConnection; reason: string } | undefined;
   /** Opens the stream on the next agent not tried yet; undefined when none is left. */
   const openOnNextAgent = (): FrameStream | undefined => {
     for (let agent = registry.pick(cluster, tried); agent; agent = registry.pick(cluster, tried)) {
@@ -39,8 +54,8 @@ export function routeClientStream(clientStream: FrameStream, cluster: string, co
         current = agent;
         return stream;
       } catch (error) {
-        metrics.errors.inc({ reason: 'agent_open_failed' });
-        logger.info('agent could not take a stream', { cluster, agent: agent.id, reason: (error as Error).message });
+        openFailure = { agent, reason: (error as Error).message };
+        logger.info('agent could not take a stream', { cluster, agent: agent.id, reason: openFailure.reason });
       }
     }
     return undefined;
@@ -48,13 +63,19 @@ export function routeClientStream(clientStream: FrameStream, cluster: string, co
   // A draining relay needs no check here: drain() sends GOAWAY first, and a session refuses new streams after it.
   const agentStream = openOnNextAgent();
   if (!agentStream) {
-    metrics.errors.inc({ reason: 'no_agent' });
     metrics.streamsTotal.inc({ result: 'rejected' });
-    const connected = registry.agents(cluster).length;
-    const reason =
-      connected > 0
-        ? `all ${connected} agents of cluster ${cluster} at relay ${context.relayName} are draining; retry in a moment`
-        : noAgentMessage(cluster, context.relayName, registry.lastSeen(cluster));
+    let reason: string;
+    if (openFailure) {
+      metrics.errors.inc({ reason: 'agent_open_failed' });
+      reason = `agent ${openFailure.agent.id} of cluster ${cluster} could not take the stream: ${openFailure.reason}`;
+    } else {
+      metrics.errors.inc({ reason: 'no_agent' });
+      const connected = registry.agents(cluster).length;
+      reason =
+        connected > 0
+          ? `all ${connected} agents of cluster ${cluster} at relay ${context.relayName} are draining; retry in a moment`
+          : noAgentMessage(cluster, context.relayName, registry.lastSeen(cluster));
+    }
     logger.info('client stream refused', { cluster, reason });
     return clientStream.reset(ResetCode.OpenFailed, reason);
   }
@@ -63,14 +84,15 @@ export function routeClientStream(clientStream: FrameStream, cluster: string, co
     clientStream,
     agentStream,
     {
-      bytes: (direction, count) => metrics.bytes.add(direction, count),
+      bytes: metrics.bytes.add,
       accepted: () => metrics.streamsTotal.inc({ result: 'accepted' }),
-      refused(reason) {
-        // The agent could not reach its upstream: the client gets the agent's sentence, which names the upstream.
-        metrics.errors.inc({ reason: 'upstream_unreachable' });
+      refused(code, reason) {
+        // The client gets the agent's sentence; one that could not reach its upstream names it.
+        metrics.errors.inc({ reason: refusalReason(code) });
         metrics.streamsTotal.inc({ result: 'rejected' });
-        logger.info('agent refused a stream', { cluster, agent: current?.id, reason });
+        logger.info('agent refused a stream or went away before accepting it', { cluster, agent: current?.id, code, reason });
       },
+      abandoned: () => metrics.streamsTotal.inc({ result: 'abandoned' }),
       finished: () => metrics.streamsOpen.dec(),
       reopen(why, detail) {
         const from = current;
@@ -83,6 +105,6 @@ export function routeClientStream(clientStream: FrameStream, cluster: string, co
         return next;
       },
     },
-    { failoverAfterMs: context.failoverAfterMs ?? DEFAULT_FAILOVER_AFTER_MS },
+    { failoverAfterMs: context.failoverAfterMs },
   );
 }

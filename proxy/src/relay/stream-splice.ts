@@ -14,13 +14,20 @@ export type ByteDirection = 'client_to_agent' | 'agent_to_client';
 /** Why an open moved to another agent (a metrics label). */
 export type FailoverReason = 'agent_gone' | 'agent_refused' | 'agent_silent';
 
+/** What the splice reports. Each open ends in exactly one of accepted, refused and abandoned. */
 export interface SpliceHooks {
   /** DATA payload bytes forwarded (for metrics). */
   bytes(direction: ByteDirection, bytes: number): void;
   /** The agent accepted: the client's stream is accepted too. */
   accepted(): void;
-  /** The agent refused the open (its sentence names the upstream) or never answered; not when its session died. */
-  refused(reason: string): void;
+  /**
+   * The open ended on the agent's side before it was accepted, and no other agent took it over: `code` and `reason`
+   * are those of the agent's RESET (an agent that cannot reach its upstream names it), of its session's end
+   * (ResetCode.SessionClosed), or of the open timeout. The client's stream is reset with them.
+   */
+  refused(code: number, reason: string): void;
+  /** The client's stream ended (reset, or its session closed) before an agent accepted. */
+  abandoned(): void;
   /** Both streams are gone. Called once. */
   finished(): void;
   /** A stream on another agent for this open, or undefined when no other agent is left to try. */
@@ -43,13 +50,30 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
   const failoverAfterMs = options.failoverAfterMs ?? 0;
   let agent = firstAgent;
   let finished = false;
-  /** The client's frames before any agent accepted, kept for a failover; undefined once one accepted. */
+  /** The client's frames before any agent accepted, kept for a failover; undefined once the open can no longer move. */
   let early: { data: Buffer[]; bytes: number; closeWrite: boolean; window: number } | undefined = { data: [], bytes: 0, closeWrite: false, window: 0 };
+  /**
+   * Credit the agent granted before it accepted, held back from the client while the open may still move: the next
+   * agent's stream starts from the initial window, and a client that had been given more would send beyond it.
+   */
+  let heldGrants = 0;
+  // The relay's own deadline, not the FrameStream's open timeout: that one (30 s) gives up on the open and resets it;
+  // this one is shorter and only moves the open to another agent, which the tunnel layer knows nothing about.
   let answerTimer: NodeJS.Timeout | undefined;
 
   const stopTimer = () => {
     if (answerTimer) clearTimeout(answerTimer);
     answerTimer = undefined;
+  };
+  const releaseGrants = () => {
+    if (heldGrants > 0) client.sendWindow(heldGrants);
+    heldGrants = 0;
+  };
+  /** The open stays on the current agent from now on: no replay to keep, no timer, no credit to hold back. */
+  const endFailover = () => {
+    early = undefined;
+    stopTimer();
+    releaseGrants();
   };
   const maybeFinished = () => {
     if (finished || client.isOpen || agent.isOpen) return;
@@ -64,6 +88,7 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
     const next = hooks.reopen?.(why, detail);
     if (!next) return false;
     const previous = agent;
+    heldGrants = 0; // granted by the previous agent: void on the next one
     attachAgent(next);
     // Already gone when it died or refused; a silent agent is told to drop the open.
     previous.reset(ResetCode.Cancel, 'no answer in time; the stream was opened on another agent');
@@ -79,7 +104,7 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
       hooks.bytes('client_to_agent', length);
       if (early) {
         early.bytes += length;
-        if (early.bytes > MAX_REPLAY_BYTES) early = undefined;
+        if (early.bytes > MAX_REPLAY_BYTES) endFailover();
         else early.data.push(message);
       }
       agent.sendData(message, length);
@@ -93,8 +118,9 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
       if (early) early.closeWrite = true;
       agent.closeWrite();
     },
-    reset(code, reason) {
+    reset(code, reason, beforeAccept) {
       stopTimer();
+      if (beforeAccept) hooks.abandoned();
       agent.reset(code, reason);
     },
     finished: maybeFinished,
@@ -114,24 +140,25 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
         client.sendData(message, length);
       },
       window(increment) {
-        if (stream === agent) client.sendWindow(increment);
+        if (stream !== agent) return;
+        if (early) heldGrants += increment;
+        else client.sendWindow(increment);
       },
       accept() {
         if (stream !== agent) return;
-        early = undefined;
-        stopTimer();
         client.accept();
+        endFailover();
         hooks.accepted();
       },
       closeWrite() {
         if (stream === agent) client.closeWrite();
       },
-      reset(code, reason, refused) {
+      reset(code, reason, beforeAccept) {
         if (stream !== agent) return;
         stopTimer();
-        if (refused && code === ResetCode.SessionClosed && failover('agent_gone', reason)) return;
-        if (refused && code === ResetCode.Refused && failover('agent_refused', reason)) return;
-        if (refused && code !== ResetCode.SessionClosed) hooks.refused(reason);
+        if (beforeAccept && code === ResetCode.SessionClosed && failover('agent_gone', reason)) return;
+        if (beforeAccept && code === ResetCode.Refused && failover('agent_refused', reason)) return;
+        if (beforeAccept) hooks.refused(code, reason);
         client.reset(code, reason);
       },
       finished() {

@@ -42,6 +42,15 @@ async function authenticateAgent(context: RelayContext, req: IncomingMessage): P
   return { cluster: claims.cluster, subject: claims.subject, info };
 }
 
+/**
+ * Adds a new session to the live ones. A relay that started draining while the peer was being authenticated sent
+ * its GOAWAYs before this session existed: it gets its own now, so it opens nothing here and its peer dials anew.
+ */
+function track(context: RelayContext, session: TunnelSession): void {
+  context.sessions.add(session);
+  if (context.draining()) session.goAway('relay shutting down');
+}
+
 function acceptAgent(context: RelayContext, ws: WebSocket, req: IncomingMessage, cluster: string, info: ClusterConnectionInfo): void {
   const id = randomUUID().slice(0, 8);
   const logger = context.logger.child({ peer: 'agent', cluster, agent: id, remote: remoteAddress(req) });
@@ -50,7 +59,7 @@ function acceptAgent(context: RelayContext, ws: WebSocket, req: IncomingMessage,
   const previous = context.registry.info(cluster);
   if (previous && previous.caBundlePem !== info.caBundlePem) logger.warn('agents of this cluster announce different CA bundles; clients get the newest');
   context.registry.add(connection);
-  context.sessions.add(session);
+  track(context, session);
   context.metrics.agentConnections.inc();
   logger.info('agent connected', { agents: context.registry.agents(cluster).length });
   session.on('goaway', (_code, reason) => logger.info('agent is draining; no new streams go to it', { reason }));
@@ -65,7 +74,7 @@ function acceptAgent(context: RelayContext, ws: WebSocket, req: IncomingMessage,
 function acceptClient(context: RelayContext, ws: WebSocket, req: IncomingMessage, cluster: string, subject: string): void {
   const logger = context.logger.child({ peer: 'client', cluster, client: subject, remote: remoteAddress(req) });
   const session = new TunnelSession(new WebSocketTransport(ws), { side: 'listener', logger, streamWindow: SESSION_STREAM_WINDOW });
-  context.sessions.add(session);
+  track(context, session);
   context.metrics.clientSessions.inc();
   logger.info('client connected');
   session.on('frameStream', (stream) => routeClientStream(stream, cluster, { ...context, logger }));

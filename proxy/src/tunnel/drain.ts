@@ -23,12 +23,19 @@ function openStreams(sessions: Iterable<StreamCounting>): number {
   return count;
 }
 
-/** Resolves once no session has an open stream, or at the deadline, saying how many streams are still open. */
+/**
+ * Resolves once no session has an open stream, or at the deadline. The log lines give `tunnelStreams`: streams on
+ * the tunnel sessions, so a stream the relay forwards counts twice there (once on the client's session, once on
+ * the agent's).
+ */
 export async function waitForStreams({ sessions, timeoutMs, logger }: DrainOptions): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const inFlight = () => openStreams(sessions());
-  if (inFlight() > 0) logger.info('draining in-flight streams', { streams: inFlight(), timeoutMs });
-  while (inFlight() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  const left = inFlight();
-  if (left > 0) logger.warn('drain timeout reached; closing streams still open', { streams: left });
+  let left = openStreams(sessions());
+  if (left === 0) return;
+  logger.info('draining in-flight streams', { tunnelStreams: left, timeoutMs });
+  while (left > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    left = openStreams(sessions());
+  }
+  if (left > 0) logger.warn('drain timeout reached; closing streams still open', { tunnelStreams: left });
 }

@@ -32,14 +32,12 @@ const ignore: FrameStreamHandler = { data() {}, window() {}, accept() {}, closeW
 
 export class FrameStream implements StreamEndpoint {
   readonly id: number;
-  readonly direction: StreamDirection;
   readonly target: string;
   readonly metadata: Readonly<Record<string, string>>;
 
   private handler: FrameStreamHandler = ignore;
   /** Its receive limit grows only by the far receiver's grants, passed on in sendWindow. */
   private readonly state: StreamState;
-  private sent = 0;
   /** DATA waiting for the transport to drain; bounded by the credit the far receiver granted. */
   private readonly queue: Buffer[] = [];
   private closeWriteQueued = false;
@@ -49,7 +47,6 @@ export class FrameStream implements StreamEndpoint {
     init: StreamInit,
   ) {
     this.id = init.id;
-    this.direction = init.direction;
     this.target = init.target;
     this.metadata = init.metadata;
     this.state = new StreamState(init, (reason) => this.fail(ResetCode.Cancel, reason));
@@ -60,13 +57,17 @@ export class FrameStream implements StreamEndpoint {
     this.handler = handler;
   }
 
+  get direction(): StreamDirection {
+    return this.state.direction;
+  }
+
   /** False once the stream is gone on this session (both directions closed, or reset). */
   get isOpen(): boolean {
     return !this.state.done;
   }
 
   get bytesSent(): number {
-    return this.sent;
+    return this.state.sent;
   }
 
   get bytesRead(): number {
@@ -88,7 +89,7 @@ export class FrameStream implements StreamEndpoint {
       // Cannot happen while grants are passed on one for one; refuse rather than break the peer's window.
       return this.fail(ResetCode.FlowControlError, 'forwarded DATA exceeds the credit the receiver granted');
     }
-    this.state.sendCredit -= payloadLength;
+    this.state.spend(payloadLength);
     message.writeUInt32BE(this.id, STREAM_ID_OFFSET);
     if (this.queue.length > 0 || this.host.transportBlocked()) {
       this.queue.push(message);
@@ -101,7 +102,7 @@ export class FrameStream implements StreamEndpoint {
   /** Passes a grant from the far receiver on to this stream's peer. */
   sendWindow(increment: number): void {
     if (this.state.done || this.state.receivedCloseWrite) return;
-    this.state.receiveLimit += increment;
+    this.state.grant(increment);
     this.host.sendControl({ type: FrameType.Window, streamId: this.id, increment });
   }
 
@@ -135,12 +136,12 @@ export class FrameStream implements StreamEndpoint {
 
   private transmit(message: Buffer): void {
     const payloadLength = message.length - FRAME_HEADER_SIZE;
-    this.sent += payloadLength;
+    this.state.recordSent(payloadLength);
     this.host.sendMessage(message, payloadLength);
   }
 
   private sendCloseWrite(): void {
-    this.state.sentCloseWrite = true;
+    this.state.markSentCloseWrite();
     this.host.sendControl({ type: FrameType.CloseWrite, streamId: this.id });
     if (this.state.bothClosed) this.finish();
   }

@@ -32,20 +32,23 @@ export function logViolation(logger: Logger, streamId: number, violation: Stream
   return `protocol violation by the peer: ${violation.reason}`;
 }
 
+/** A stream reads these fields and changes them only through the methods; its `direction` is the one here. */
 export class StreamState {
+  readonly direction: StreamDirection;
   /** Outbound: the peer sent ACCEPT. Inbound: this side accepted. */
   accepted = false;
   sentCloseWrite = false;
   receivedCloseWrite = false;
   /** No frame for this stream will be sent or handled any more (RESET either way, both FINs, session gone). */
   done = false;
-  /** Bytes this side may still send before the peer grants more; the stream spends it as it sends DATA. */
+  /** Bytes this side may still send before the peer grants more. */
   sendCredit = INITIAL_STREAM_WINDOW;
-  /** Total bytes the peer may send: the initial window plus every increment granted (the stream adds those). */
+  /** Total bytes the peer may send: the initial window plus every increment granted. */
   receiveLimit = INITIAL_STREAM_WINDOW;
   /** DATA payload bytes accepted from the peer. */
   received = 0;
-  private readonly direction: StreamDirection;
+  /** DATA payload bytes this side handed to the session. */
+  sent = 0;
   private openTimer: NodeJS.Timeout | undefined;
 
   /** Starts the open timer of an outbound stream; `onOpenTimeout` runs if neither ACCEPT nor the end came in time. */
@@ -62,6 +65,27 @@ export class StreamState {
   /** True once both directions are half-closed: the stream is complete. */
   get bothClosed(): boolean {
     return this.sentCloseWrite && this.receivedCloseWrite;
+  }
+
+  // ---- what this side does ----
+
+  /** Takes `length` bytes of DATA out of the send credit (the stream checked there is that much). */
+  spend(length: number): void {
+    this.sendCredit -= length;
+  }
+
+  /** `length` bytes of DATA went to the session. */
+  recordSent(length: number): void {
+    this.sent += length;
+  }
+
+  /** This side grants the peer `increment` more bytes (the stream sends the WINDOW). */
+  grant(increment: number): void {
+    this.receiveLimit += increment;
+  }
+
+  markSentCloseWrite(): void {
+    this.sentCloseWrite = true;
   }
 
   /** Inbound only: this side accepts. False when that does not apply (outbound, accepted already, or done). */

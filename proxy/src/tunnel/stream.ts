@@ -24,7 +24,6 @@ interface PendingWrite {
 
 export class TunnelStream extends Duplex implements StreamEndpoint {
   readonly id: number;
-  readonly direction: StreamDirection;
   /** What the opener asked to reach (host:port, or a cluster name at the relay). */
   readonly target: string;
   readonly metadata: Readonly<Record<string, string>>;
@@ -39,7 +38,6 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   private flushing = false;
   private eofPushed = false;
   private bytesPushed = 0;
-  private bytesSentTotal = 0;
 
   constructor(
     private readonly host: StreamHost,
@@ -51,11 +49,14 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
       writableHighWaterMark: MAX_DATA_PAYLOAD,
     });
     this.id = init.id;
-    this.direction = init.direction;
     this.target = init.target;
     this.metadata = init.metadata;
     this.window = init.window;
     this.state = new StreamState(init, (reason) => this.openTimedOut(reason));
+  }
+
+  get direction(): StreamDirection {
+    return this.state.direction;
   }
 
   /** True once the peer accepted (outbound) or this side called accept() (inbound). */
@@ -74,7 +75,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   }
 
   get bytesSent(): number {
-    return this.bytesSentTotal;
+    return this.state.sent;
   }
 
   get bytesRead(): number {
@@ -96,10 +97,8 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
     if (this.direction !== 'inbound') throw new Error('only an inbound stream can be rejected');
     if (this.state.accepted) throw new Error('stream already accepted; destroy it instead');
     if (this.state.done) return;
-    this.finishProtocol();
-    this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code, reason });
     this.host.logger.debug('tunnel stream rejected', { streamId: this.id, target: this.target, reason });
-    this.destroy();
+    this.resetAndDestroy(code, reason);
   }
 
   // ---- frames from the session ----
@@ -167,15 +166,18 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
   /** The peer broke the protocol on this stream only: reset it, keep the session. */
   private violation(violation: StreamViolation): void {
     const localReason = logViolation(this.host.logger, this.id, violation);
-    this.finishProtocol();
-    this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code: violation.code, reason: violation.reason });
-    this.destroy(new TunnelStreamResetError(violation.code, localReason));
+    this.resetAndDestroy(violation.code, violation.reason, new TunnelStreamResetError(violation.code, localReason));
   }
 
   private openTimedOut(reason: string): void {
+    this.resetAndDestroy(ResetCode.Cancel, reason, new TunnelOpenError(this.target, reason));
+  }
+
+  /** Ends the stream from this side: RESET with `code` and `reason` to the peer, and locally `error` (if any). */
+  private resetAndDestroy(code: number, reason: string, error?: Error): void {
     this.finishProtocol();
-    this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code: ResetCode.Cancel, reason });
-    this.destroy(new TunnelOpenError(this.target, reason));
+    this.host.sendControl({ type: FrameType.Reset, streamId: this.id, code, reason });
+    this.destroy(error);
   }
 
   // ---- receive side ----
@@ -214,7 +216,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
     const consumed = this.bytesPushed - this.readableLength;
     const increment = receiveGrant(consumed, state.receiveLimit, this.window);
     if (increment === 0) return;
-    state.receiveLimit += increment;
+    state.grant(increment);
     this.host.sendControl({ type: FrameType.Window, streamId: this.id, increment });
   }
 
@@ -246,8 +248,8 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
       const write = this.pendingWrite;
       const size = Math.min(state.sendCredit, write.chunk.length - write.offset, MAX_DATA_PAYLOAD);
       this.host.sendMessage(encodeData(this.id, write.chunk.subarray(write.offset, write.offset + size)), size);
-      state.sendCredit -= size;
-      this.bytesSentTotal += size;
+      state.spend(size);
+      state.recordSent(size);
       write.offset += size;
       if (write.offset === write.chunk.length) {
         this.pendingWrite = undefined;
@@ -260,7 +262,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
     const callback = this.finalCallback;
     this.finalCallback = undefined;
     if (!this.state.done && !this.state.sentCloseWrite) {
-      this.state.sentCloseWrite = true;
+      this.state.markSentCloseWrite();
       this.host.sendControl({ type: FrameType.CloseWrite, streamId: this.id });
       this.checkBothClosed();
     }

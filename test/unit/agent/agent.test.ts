@@ -86,6 +86,19 @@ describe('agent (in process, loopback relay)', () => {
     }
   });
 
+  it('is not ready while its token file cannot be read, and names the flag and the fix', async () => {
+    const missing = `${keys.dir}/missing.token`;
+    const agent = await startAgent(await config(missing), { logger: captureLogger().logger });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const response = await fetch(`${agent.opsUrl}/readyz`);
+      expect(response.status).to.equal(503);
+      expect(await response.text()).to.contain(`--relay-token-file ${missing} cannot be read (ENOENT); check the path`);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('re-reads its token file on reconnect (rotation)', async () => {
     const tokenFile = `${keys.dir}/rotating.token`;
     writeFileSync(tokenFile, await keys.token('agent', 'c1', 3600, () => new Date(Date.now() - 7_200_000)));

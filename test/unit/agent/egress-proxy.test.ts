@@ -6,9 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { bypassesProxy, egressProxyFor } from '../../../proxy/src/common/egress-proxy.js';
 import { dialRelay } from '../../../proxy/src/common/relay-dial.js';
 import { CLUSTER_INFO_HEADER, encodeClusterInfoHeader } from '../../../proxy/src/relay/cluster-info.js';
-import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
 import { captureLogger } from '../tunnel/helpers.js';
-import { clusterInfo, makeKeys, startTestRelay, testCaPem } from '../relay/fixtures.js';
+import { clusterInfo, makeKeys, relayTls, startTestRelay, testCaPem } from '../relay/fixtures.js';
 
 describe('egress proxy (HTTPS_PROXY / NO_PROXY)', () => {
   const target = (url: string) => new URL(url);
@@ -38,8 +37,8 @@ describe('egress proxy (HTTPS_PROXY / NO_PROXY)', () => {
 
   it('dials a wss relay through an HTTP CONNECT proxy', async () => {
     const keys = await makeKeys();
-    const tls = await createSelfSignedCertificate();
-    const relay = await startTestRelay(keys, { insecure: false, tls: { certPem: tls.certPem, keyPem: tls.keyPem } });
+    const tls = await relayTls(keys.dir);
+    const relay = await startTestRelay(keys, { insecure: false, tls });
     const connects: string[] = [];
     const proxy = http.createServer();
     proxy.on('connect', (req: http.IncomingMessage, client: net.Socket) => {

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import tls from 'node:tls';
 import { aes128First, TUNNEL_TLS_CIPHERS } from '../../../proxy/src/common/tls-ciphers.js';
-import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
-import { makeKeys, startTestRelay } from '../relay/fixtures.js';
+import { makeKeys, relayTls, startTestRelay } from '../relay/fixtures.js';
 
 describe('tunnel TLS cipher order', () => {
   it('puts AES-128-GCM first and keeps every other suite, in order', () => {
@@ -14,8 +13,8 @@ describe('tunnel TLS cipher order', () => {
 
   it('the relay chooses AES-128-GCM even for a dialer that prefers AES-256-GCM (Node\'s default order)', async () => {
     const keys = await makeKeys();
-    const cert = await createSelfSignedCertificate();
-    const relay = await startTestRelay(keys, { insecure: false, tls: { certPem: cert.certPem, keyPem: cert.keyPem } });
+    const cert = await relayTls(keys.dir);
+    const relay = await startTestRelay(keys, { insecure: false, tls: cert });
     try {
       const port = Number(new URL(relay.handle.url).port);
       const socket = tls.connect({ host: '127.0.0.1', port, ca: cert.certPem, servername: 'localhost', ciphers: tls.DEFAULT_CIPHERS, checkServerIdentity: () => undefined });

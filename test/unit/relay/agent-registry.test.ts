@@ -63,9 +63,9 @@ describe('relay agent registry', () => {
     expect(registry.pick('c1')?.id).to.equal('frozen');
   });
 
-  it('passes over an agent silent for longer than silentAfterMs', () => {
+  it('passes over an agent that sent nothing for 12 s', () => {
     let clock = 1_000_000;
-    const registry = new AgentRegistry<FakeSession>({ monotonicNow: () => clock, silentAfterMs: 12_000 });
+    const registry = new AgentRegistry<FakeSession>({ monotonicNow: () => clock });
     const quietOne = agent('quiet');
     const chatty = agent('chatty', 'c1', 50);
     quietOne.session.lastFrameAt = clock;
@@ -73,9 +73,12 @@ describe('relay agent registry', () => {
     registry.add(quietOne);
     registry.add(chatty);
     expect(registry.pick('c1')?.id).to.equal('quiet');
-    clock += 12_000;
+    clock += 11_999;
     chatty.session.lastFrameAt = clock;
-    expect(registry.pick('c1')?.id).to.equal('chatty');
+    expect(registry.pick('c1')?.id, 'quiet for 11.999 s: still picked').to.equal('quiet');
+    clock += 1;
+    chatty.session.lastFrameAt = clock;
+    expect(registry.pick('c1')?.id, 'quiet for 12 s: passed over').to.equal('chatty');
   });
 
   it('remembers when the last agent of a cluster left, and lists live and gone clusters', () => {

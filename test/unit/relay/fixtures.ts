@@ -48,6 +48,20 @@ export async function makeKeys(): Promise<TestKeys> {
 
 export const testCaPem = async (): Promise<string> => (await createSelfSignedCertificate('upstream.test')).certPem;
 
+export type RelayTls = NonNullable<RelayConfig['tls']>;
+
+let relayTlsCount = 0;
+
+/** A self-signed serving certificate for an in-process relay, also written to files in `dir` (the relay watches them). */
+export async function relayTls(dir: string, commonName?: string): Promise<RelayTls> {
+  const { certPem, keyPem } = await createSelfSignedCertificate(commonName);
+  const base = join(dir, `relay-tls-${++relayTlsCount}`);
+  const tls = { certPem, keyPem, certFile: `${base}.crt`, keyFile: `${base}.key` };
+  writeFileSync(tls.certFile, certPem);
+  writeFileSync(tls.keyFile, keyPem, { mode: 0o600 });
+  return tls;
+}
+
 export function clusterInfo(cluster: string, caBundlePem: string): ClusterConnectionInfo {
   return { cluster, caBundlePem, tlsServerName: 'kube-aad-proxy.clusterconnect.svc', authModes: ['oidc'] };
 }

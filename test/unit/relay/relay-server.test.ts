@@ -167,4 +167,42 @@ describe('relay server (in process, loopback)', () => {
     await drained;
     expect(echoed).to.equal('ping');
   });
+
+  it('drain: a client whose authentication ends after the drain started gets GOAWAY on its new session at once', async function () {
+    this.timeout(10_000);
+    const agent = await dialAgent('c1');
+    echoStreams(agent);
+    // A paired stream still open keeps the drain waiting.
+    const first = await dialClient('c1');
+    const inFlight = quiet(first.openStream('c1'));
+    inFlight.write('ping');
+    await once(inFlight, 'data');
+
+    // The next client's authentication is held until drain() has sent its GOAWAYs.
+    const clients = relay.handle.context.clients;
+    const authenticate = clients.authenticate.bind(clients);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let authenticating: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (authenticating = resolve));
+    clients.authenticate = async (header) => {
+      authenticating();
+      await held;
+      return authenticate(header);
+    };
+    const late = dialClient('c1');
+    await started;
+    const goaway = once(agent, 'goaway');
+    const drained = relay.handle.drain();
+    await goaway;
+    release();
+    const session = await late;
+    if (session.acceptingStreams) await Promise.race([once(session, 'goaway'), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    expect(session.acceptingStreams, 'the relay sent GOAWAY').to.equal(false);
+    expect(() => session.openStream('c1')).to.throw('draining');
+
+    inFlight.end();
+    await once(inFlight, 'end');
+    await drained;
+  });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { Registry } from 'prom-client';
 import { AgentRegistry } from '../../../proxy/src/relay/agent-registry.js';
 import { createRelayMetrics } from '../../../proxy/src/relay/relay-metrics.js';
@@ -7,12 +8,13 @@ import { routeClientStream } from '../../../proxy/src/relay/stream-pairing.js';
 import { MAX_REPLAY_BYTES } from '../../../proxy/src/relay/stream-splice.js';
 import type { PairingContext } from '../../../proxy/src/relay/stream-pairing.js';
 import { TunnelOpenError } from '../../../proxy/src/tunnel/errors.js';
+import { INITIAL_STREAM_WINDOW } from '../../../proxy/src/tunnel/flow-control.js';
 import { ResetCode } from '../../../proxy/src/tunnel/frame.js';
 import type { TunnelSession } from '../../../proxy/src/tunnel/session.js';
 import { captureLogger, memorySessionPair, quiet, readAll, streamError } from '../tunnel/helpers.js';
 
 /** client ⇄ relay (client session) and relay (agent session) ⇄ agent, all in memory. */
-function topology(agentCount = 1, failoverAfterMs?: number) {
+function topology(agentCount = 1, failoverAfterMs = 3_000) {
   const client = memorySessionPair();
   const registry = new AgentRegistry();
   const agents: TunnelSession[] = [];
@@ -22,9 +24,35 @@ function topology(agentCount = 1, failoverAfterMs?: number) {
     agents.push(pair.dialer);
   }
   const metricsRegistry = new Registry();
-  const context: PairingContext = { registry, relayName: 'relay-a', logger: captureLogger().logger, metrics: createRelayMetrics(metricsRegistry), ...(failoverAfterMs === undefined ? {} : { failoverAfterMs }) };
+  const context: PairingContext = { registry, relayName: 'relay-a', logger: captureLogger().logger, metrics: createRelayMetrics(metricsRegistry), failoverAfterMs };
   client.listener.on('frameStream', (stream) => routeClientStream(stream, 'c1', context));
   return { clientSession: client.dialer, agents, registry, context, metricsRegistry };
+}
+
+/** The value of one sample, e.g. `clusterconnect_relay_streams_total{result="accepted"}`; 0 when it is not there. */
+async function sample(metricsRegistry: Registry, name: string): Promise<number> {
+  const line = (await metricsRegistry.metrics()).split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? 0 : Number(line.slice(name.length + 1));
+}
+
+const OPEN = 'clusterconnect_relay_streams_open';
+const streamsTotal = (result: string) => `clusterconnect_relay_streams_total{result="${result}"}`;
+const errorsTotal = (reason: string) => `clusterconnect_relay_errors_total{reason="${reason}"}`;
+
+/** The relay forgets a stream a moment after the client saw its end: waits for streams_open to drop to 0. */
+async function noStreamOpen(metricsRegistry: Registry): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while ((await sample(metricsRegistry, OPEN)) !== 0) {
+    if (Date.now() > deadline) expect.fail(`${OPEN} is still ${await sample(metricsRegistry, OPEN)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** How the relay counted the opens so far, by streams_total result. */
+async function results(metricsRegistry: Registry): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const result of ['accepted', 'rejected', 'abandoned']) counts[result] = await sample(metricsRegistry, streamsTotal(result));
+  return counts;
 }
 
 describe('relay stream pairing', () => {
@@ -72,10 +100,26 @@ describe('relay stream pairing', () => {
   });
 
   it('passes the agent\'s own reason on when the upstream cannot be reached', async () => {
-    const { clientSession, agents } = topology();
+    const { clientSession, agents, metricsRegistry } = topology();
     agents[0]?.on('stream', (stream) => stream.reject('upstream 10.0.0.1:443 refused the connection'));
     const error = await streamError(clientSession.openStream('c1'));
     expect(error.message).to.equal('upstream 10.0.0.1:443 refused the connection');
+    await noStreamOpen(metricsRegistry);
+    expect(await results(metricsRegistry)).to.deep.equal({ accepted: 0, rejected: 1, abandoned: 0 });
+    expect(await sample(metricsRegistry, errorsTotal('upstream_unreachable'))).to.equal(1);
+  });
+
+  it('refuses with the agent\'s reason when its session cannot take the stream, and counts that one reason', async () => {
+    const { clientSession, registry, metricsRegistry } = topology();
+    const session = registry.agents('c1')[0]!.session;
+    session.openFrameStream = () => {
+      throw new TunnelOpenError('c1', 'tunnel session ran out of stream ids; reconnect');
+    };
+    const error = await streamError(clientSession.openStream('c1'));
+    expect(error.message).to.equal('agent agent-0 of cluster c1 could not take the stream: tunnel session ran out of stream ids; reconnect');
+    expect(await results(metricsRegistry)).to.deep.equal({ accepted: 0, rejected: 1, abandoned: 0 });
+    expect(await sample(metricsRegistry, errorsTotal('agent_open_failed'))).to.equal(1);
+    expect(await sample(metricsRegistry, errorsTotal('no_agent'))).to.equal(0);
   });
 
   it('resets the client stream when the agent session dies mid-stream', async () => {
@@ -100,6 +144,23 @@ describe('relay stream pairing', () => {
       });
     }
 
+    /** Agent 0 takes each open and never answers (a frozen agent whose connection is still up); agent 1 echoes. */
+    function silentThenEcho(agents: TunnelSession[]): number[] {
+      const seen = [0, 0];
+      agents[0]?.on('stream', (stream) => {
+        seen[0]!++;
+        quiet(stream);
+      });
+      echoReversed(agents[1]!, seen, 1);
+      return seen;
+    }
+
+    /** After one move: one open, accepted, and no longer open once done. */
+    async function expectOneAcceptedOpen(metricsRegistry: Registry): Promise<void> {
+      await noStreamOpen(metricsRegistry);
+      expect(await results(metricsRegistry)).to.deep.equal({ accepted: 1, rejected: 0, abandoned: 0 });
+    }
+
     it('moves the open to another agent when the first one\'s session dies, replaying the client\'s early bytes', async () => {
       const { clientSession, agents, metricsRegistry } = topology(2);
       const seen = [0, 0];
@@ -117,6 +178,7 @@ describe('relay stream pairing', () => {
       expect(answer.equals(Buffer.from(hello).reverse())).to.equal(true);
       expect(seen).to.deep.equal([1, 1]);
       expect(await metricsRegistry.metrics()).to.match(/clusterconnect_relay_stream_failovers_total\{reason="agent_gone"\} 1/);
+      await expectOneAcceptedOpen(metricsRegistry);
     });
 
     it('moves the open when the agent refuses it as draining', async () => {
@@ -132,16 +194,12 @@ describe('relay stream pairing', () => {
       expect((await readAll(stream)).toString()).to.equal('gnip');
       expect(seen).to.deep.equal([1, 1]);
       expect(await metricsRegistry.metrics()).to.match(/clusterconnect_relay_stream_failovers_total\{reason="agent_refused"\} 1/);
+      await expectOneAcceptedOpen(metricsRegistry);
     });
 
     it('moves an open a silent agent leaves unanswered, and passes that agent over for the next opens', async () => {
       const { clientSession, agents, metricsRegistry } = topology(2, 50);
-      const seen = [0, 0];
-      agents[0]?.on('stream', (stream) => {
-        seen[0]!++;
-        quiet(stream); // never answered: a frozen agent whose connection is still up
-      });
-      echoReversed(agents[1]!, seen, 1);
+      const seen = silentThenEcho(agents);
       for (const text of ['one', 'two', 'three']) {
         const stream = quiet(clientSession.openStream('c1'));
         stream.end(text);
@@ -150,16 +208,61 @@ describe('relay stream pairing', () => {
       // The first open waited 50 ms on agent 0 and moved; the next two went straight to agent 1.
       expect(seen).to.deep.equal([1, 3]);
       expect(await metricsRegistry.metrics()).to.match(/clusterconnect_relay_stream_failovers_total\{reason="agent_silent"\} 1/);
+      await noStreamOpen(metricsRegistry);
+      expect(await results(metricsRegistry)).to.deep.equal({ accepted: 3, rejected: 0, abandoned: 0 });
+    });
+
+    it('holds back credit an agent granted before it accepted, so the client never has more than the agent it lands on', async () => {
+      const { clientSession, agents, metricsRegistry } = topology(2, 50);
+      const seen = [0, 0];
+      // Agent 0 grants a whole extra window before it accepts, then goes silent.
+      agents[0]?.on('frameStream', (stream) => {
+        seen[0]!++;
+        stream.attach({ data() {}, window() {}, accept() {}, closeWrite() {}, reset() {}, finished() {} });
+        stream.sendWindow(INITIAL_STREAM_WINDOW);
+      });
+      // Agent 1 accepts at once but reads only a moment later: until then the client has only its initial window.
+      agents[1]?.on('stream', (stream) => {
+        seen[1]!++;
+        quiet(stream).accept();
+        setTimeout(() => void readAll(stream).then((data) => stream.end(Buffer.from(data).reverse())), 50);
+      });
+      const stream = quiet(clientSession.openStream('c1'));
+      const hello = Buffer.from('hello');
+      stream.write(hello);
+      await once(stream, 'open');
+      expect(stream.availableSendCredit, 'agent 0\'s grant never reached the client').to.equal(INITIAL_STREAM_WINDOW - hello.length);
+      const body = randomBytes(2 * INITIAL_STREAM_WINDOW);
+      stream.end(body);
+      const answer = await readAll(stream);
+      expect(answer.equals(Buffer.concat([hello, body]).reverse())).to.equal(true);
+      expect(seen).to.deep.equal([1, 1]);
+      await expectOneAcceptedOpen(metricsRegistry);
+    });
+
+    it('passes held credit on once the client sent too much for a replay (the open can no longer move)', async () => {
+      const { clientSession, agents } = topology(1, 50);
+      let granted = false;
+      agents[0]?.on('frameStream', (stream) => {
+        stream.attach({ data() {}, window() {}, accept() {}, closeWrite() {}, reset() {}, finished() {} });
+        stream.sendWindow(INITIAL_STREAM_WINDOW);
+        granted = true;
+      });
+      const stream = quiet(clientSession.openStream('c1'));
+      stream.write(Buffer.alloc(1));
+      while (!granted) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(stream.availableSendCredit, 'held while the open may move').to.equal(INITIAL_STREAM_WINDOW - 1);
+      stream.write(Buffer.alloc(MAX_REPLAY_BYTES));
+      const deadline = Date.now() + 2_000;
+      while (stream.availableSendCredit < INITIAL_STREAM_WINDOW && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(stream.availableSendCredit).to.equal(2 * INITIAL_STREAM_WINDOW - 1 - MAX_REPLAY_BYTES);
+      stream.destroy();
     });
 
     it('gives up failover for a stream whose client sent more than MAX_REPLAY_BYTES before an agent accepted', async () => {
       const { clientSession, agents, metricsRegistry } = topology(2, 50);
-      const seen = [0, 0];
-      agents[0]?.on('stream', (stream) => {
-        seen[0]!++;
-        quiet(stream); // silent
-      });
-      echoReversed(agents[1]!, seen, 1);
+      const seen = silentThenEcho(agents);
       const stream = quiet(clientSession.openStream('c1'));
       stream.write(randomBytes(MAX_REPLAY_BYTES + 1));
       // Not moved: it waits on the silent agent (the session's own open timeout would end it).
@@ -181,6 +284,46 @@ describe('relay stream pairing', () => {
       stream.end('late');
       expect((await readAll(stream)).toString()).to.equal('late');
       expect(await metricsRegistry.metrics()).not.to.match(/clusterconnect_relay_stream_failovers_total\{/);
+    });
+
+    it('counts an open the only agent refused as draining as agent_refused, not as an unreachable upstream', async () => {
+      const { clientSession, agents, metricsRegistry } = topology(1);
+      agents[0]?.on('stream', (stream) => stream.reject('agent is draining', ResetCode.Refused));
+      const error = await streamError(clientSession.openStream('c1'));
+      expect(error.message).to.equal('agent is draining');
+      await noStreamOpen(metricsRegistry);
+      expect(await results(metricsRegistry)).to.deep.equal({ accepted: 0, rejected: 1, abandoned: 0 });
+      expect(await sample(metricsRegistry, errorsTotal('agent_refused'))).to.equal(1);
+      expect(await sample(metricsRegistry, errorsTotal('upstream_unreachable'))).to.equal(0);
+    });
+
+    it('counts an open whose only agent died before accepting it as rejected (agent_gone)', async () => {
+      const { clientSession, agents, metricsRegistry } = topology(1);
+      agents[0]?.on('stream', (stream) => {
+        quiet(stream);
+        agents[0]?.close('agent killed');
+      });
+      const stream = clientSession.openStream('c1');
+      stream.write('hello');
+      await streamError(stream);
+      await noStreamOpen(metricsRegistry);
+      expect(await results(metricsRegistry)).to.deep.equal({ accepted: 0, rejected: 1, abandoned: 0 });
+      expect(await sample(metricsRegistry, errorsTotal('agent_gone'))).to.equal(1);
+    });
+
+    it('counts an open the client reset before any agent accepted as abandoned', async () => {
+      const { clientSession, agents, metricsRegistry } = topology(1);
+      let seen = false;
+      agents[0]?.on('stream', (stream) => {
+        seen = true;
+        quiet(stream); // silent
+      });
+      const stream = quiet(clientSession.openStream('c1'));
+      stream.write('hello');
+      while (!seen) await new Promise((resolve) => setTimeout(resolve, 5));
+      stream.destroy();
+      await noStreamOpen(metricsRegistry);
+      expect(await results(metricsRegistry)).to.deep.equal({ accepted: 0, rejected: 0, abandoned: 1 });
     });
 
     it('does not move an open the agent refused because its upstream is unreachable: that is the cluster\'s answer', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { waitForStreams } from '../../../proxy/src/tunnel/drain.js';
 import { captureLogger } from './helpers.js';
 
-const messages = (lines: string[]) => lines.map((line) => JSON.parse(line) as { message: string; streams?: number; timeoutMs?: number });
+const messages = (lines: string[]) => lines.map((line) => JSON.parse(line) as { message: string; tunnelStreams?: number; timeoutMs?: number });
 
 describe('waitForStreams (the shutdown drain of agent and relay)', () => {
   it('returns at once and logs nothing when no stream is open', async () => {
@@ -29,7 +29,7 @@ describe('waitForStreams (the shutdown drain of agent and relay)', () => {
     await waitForStreams({ sessions: () => [{ streamCount: 1 }, { streamCount: 2 }], timeoutMs: 150, logger });
     const logged = messages(lines);
     expect(logged.map((line) => line.message)).to.deep.equal(['draining in-flight streams', 'drain timeout reached; closing streams still open']);
-    expect(logged[0]).to.include({ streams: 3, timeoutMs: 150 });
-    expect(logged[1]).to.include({ streams: 3 });
+    expect(logged[0]).to.include({ tunnelStreams: 3, timeoutMs: 150 });
+    expect(logged[1]).to.include({ tunnelStreams: 3 });
   });
 });

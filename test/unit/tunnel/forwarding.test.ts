@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { spliceStreams } from '../../../proxy/src/relay/stream-splice.js';
+import type { SpliceHooks } from '../../../proxy/src/relay/stream-splice.js';
 import { TunnelOpenError, TunnelStreamResetError } from '../../../proxy/src/tunnel/errors.js';
 import { FrameType, ResetCode } from '../../../proxy/src/tunnel/frame.js';
 import { createMemoryTransportPair } from './memory-transport.js';
@@ -11,6 +12,9 @@ import { captureLogger, memorySessionPair, quiet, readAll, ScriptedTransport, st
 import type { WsPair } from './helpers.js';
 
 const WINDOW = 1024 * 1024;
+
+/** Splice hooks for tests that look only at the streams. */
+const NO_HOOKS: SpliceHooks = { bytes: () => undefined, accepted: () => undefined, refused: () => undefined, abandoned: () => undefined, finished: () => undefined };
 
 /** client ⇄ relay ⇄ agent over real WebSockets, the relay splicing each client stream onto a new agent stream. */
 async function relayChain() {
@@ -23,7 +27,8 @@ async function relayChain() {
     spliceStreams(clientStream, agentStream, {
       bytes: () => undefined,
       accepted: () => undefined,
-      refused: (reason) => counts.refused.push(reason),
+      refused: (_code, reason) => counts.refused.push(reason),
+      abandoned: () => undefined,
       finished: () => counts.finished++,
     });
   });
@@ -126,7 +131,7 @@ describe('FrameStream queueing while the far socket is backed up', () => {
     const relayAgentSide = new TunnelSession(toAgent, { side: 'listener', logger: captureLogger().logger, transportHighWaterMark: 1 });
     const agent = new TunnelSession(fromRelay, { side: 'dialer', logger: captureLogger().logger, streamWindow: WINDOW });
     client.listener.on('frameStream', (clientStream) => {
-      spliceStreams(clientStream, relayAgentSide.openFrameStream(clientStream.target), { bytes: () => undefined, accepted: () => undefined, refused: () => undefined, finished: () => undefined });
+      spliceStreams(clientStream, relayAgentSide.openFrameStream(clientStream.target), NO_HOOKS);
     });
     agent.on('stream', (stream) => {
       quiet(stream).accept();
@@ -149,7 +154,7 @@ describe('FrameStream against a misbehaving peer', () => {
     agent.dialer.on('stream', (stream) => agentStreams.push(quiet(stream)));
     relayClientSide.on('frameStream', (clientStream) => {
       const agentStream = agent.listener.openFrameStream(clientStream.target);
-      spliceStreams(clientStream, agentStream, { bytes: () => undefined, accepted: () => undefined, refused: () => undefined, finished: () => undefined });
+      spliceStreams(clientStream, agentStream, NO_HOOKS);
     });
     client.deliver({ type: FrameType.Open, streamId: 1, target: 'x', metadata: {} });
     const chunk = Buffer.alloc(64 * 1024);

@@ -45,7 +45,7 @@ describe('StreamState: the rules for frames from the peer', () => {
     for (let sent = 0; sent < INITIAL_STREAM_WINDOW; sent += MAX_DATA_PAYLOAD) expect(inbound.receiveData(MAX_DATA_PAYLOAD)).to.equal(undefined);
     expect(inbound.receiveData(100)).to.deep.equal(flowControlError('peer sent 100 bytes beyond the window'));
     expect(inbound.received).to.equal(INITIAL_STREAM_WINDOW);
-    inbound.receiveLimit += 50;
+    inbound.grant(50);
     expect(inbound.receiveData(50)).to.equal(undefined);
   });
 
@@ -81,7 +81,7 @@ describe('StreamState: the rules for frames from the peer', () => {
 
   it('is complete once both directions are half-closed', () => {
     const inbound = state('inbound');
-    inbound.sentCloseWrite = true;
+    inbound.markSentCloseWrite();
     expect(inbound.bothClosed).to.equal(false);
     inbound.receiveCloseWrite();
     expect(inbound.bothClosed).to.equal(true);

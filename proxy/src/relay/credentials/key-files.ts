@@ -27,9 +27,9 @@ export async function generateKeyPairFiles(files: KeyPairFiles, overwrite = fals
   await writeFile(files.publicKeyFile, await exportSPKI(publicKey), { mode: 0o644, flag: 'w' });
 }
 
-/** `flag` names the file in errors: `relay issue-token --key`, or the relay's `--public-key-file`. */
-export async function loadPrivateKey(file: string, flag = '--key'): Promise<RelayKey> {
-  const pem = await readFlagFileAsync(file, flag);
+/** The key of `relay issue-token --key`; errors name that flag. */
+export async function loadPrivateKey(file: string): Promise<RelayKey> {
+  const pem = await readFlagFileAsync(file, '--key');
   try {
     return await importPKCS8(pem, RELAY_TOKEN_ALGORITHM);
   } catch {
@@ -37,8 +37,9 @@ export async function loadPrivateKey(file: string, flag = '--key'): Promise<Rela
   }
 }
 
-export async function loadPublicKey(file: string, flag = '--public-key-file'): Promise<RelayKey> {
-  const pem = await readFlagFileAsync(file, flag);
+/** The relay's `--public-key-file`; errors name that flag. */
+export async function loadPublicKey(file: string): Promise<RelayKey> {
+  const pem = await readFlagFileAsync(file, '--public-key-file');
   try {
     return await importSPKI(pem, RELAY_TOKEN_ALGORITHM);
   } catch {
