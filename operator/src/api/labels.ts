@@ -16,12 +16,9 @@ export type Component = 'agent' | 'kube-aad-proxy' | 'access' | 'agent-heartbeat
 
 export function childLabels(owner: { name: string; namespace: string }, component: Component): Record<string, string> {
   return {
-    [LABEL_MANAGED_BY]: MANAGED_BY,
+    ...ownerLabels(owner, component),
     [LABEL_PART_OF]: 'clusterconnect',
-    [LABEL_COMPONENT]: component,
     [LABEL_INSTANCE]: owner.name,
-    [LABEL_OWNER_NAME]: owner.name,
-    [LABEL_OWNER_NAMESPACE]: owner.namespace,
   };
 }
 

@@ -9,8 +9,9 @@ export async function applyObject(clients: KubeClients, object: KubernetesObject
   await clients.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
 }
 
-export async function applyStatus(clients: KubeClients, cc: ClusterConnect, status: object): Promise<void> {
-  await clients.custom.patchNamespacedCustomObjectStatus(
+/** Returns the resourceVersion the apiserver answered with (the object after our write), if it sent one. */
+export async function applyStatus(clients: KubeClients, cc: ClusterConnect, status: object): Promise<string | undefined> {
+  const written = (await clients.custom.patchNamespacedCustomObjectStatus(
     {
       group: GROUP,
       version: VERSION,
@@ -22,7 +23,8 @@ export async function applyStatus(clients: KubeClients, cc: ClusterConnect, stat
       force: true,
     },
     setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-  );
+  )) as Partial<ClusterConnect> | undefined;
+  return written?.metadata?.resourceVersion;
 }
 
 /** Sets or clears our finalizer; applied under its own manager so it never fights the status or other fields. */

@@ -12,7 +12,7 @@ export interface EventFilter {
 const objectId = (obj: KubernetesObject) => keyOf({ metadata: obj.metadata ?? {} });
 
 /** An update counts only when `significant(obj)` differs from the last one seen. */
-export class SignificanceFilter implements EventFilter {
+class SignificanceFilter implements EventFilter {
   private readonly seen = new Map<string, string>();
 
   constructor(private readonly significant: (obj: KubernetesObject) => string) {}

@@ -1,10 +1,12 @@
 // Which heartbeat Lease events are work. Agents renew every ~10 s, and a renewal that keeps a live Lease live
 // changes nothing the status shows, so it must not cost a reconcile. What does: a Lease appearing, going, coming
-// back to life, or expiring — and expiry is the passage of time, not an event, so a timer per live Lease fires at
-// its expiry and enqueues its ClusterConnect if no renewal has moved the expiry on meanwhile.
+// back to life, moving to another ClusterConnect (both are enqueued), or expiring — and expiry is the passage of
+// time, not an event, so a timer per live Lease fires at its expiry and enqueues its ClusterConnect if no renewal
+// has moved the expiry on meanwhile.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { keyOf } from '../api/clusterconnect.js';
 import { ownerKeyFromLabels } from '../api/labels.js';
+import type { EventFilter } from './event-filters.js';
 import { heartbeatExpiry, heartbeatOf, isLive } from './heartbeat.js';
 
 export interface Clock {
@@ -29,16 +31,19 @@ interface Tracked {
 
 const leaseId = (obj: KubernetesObject) => keyOf({ metadata: obj.metadata ?? {} });
 
-export class LeaseLiveness {
+export class LeaseLiveness implements EventFilter {
   private readonly leases = new Map<string, Tracked>();
 
   constructor(private readonly enqueue: (key: string) => void, private readonly clock: Clock = systemClock) {}
 
-  /** Records an added or updated Lease; true when its ClusterConnect's status may have changed. */
+  /** Records an added or updated Lease; true when its ClusterConnect's status may have changed. A Lease whose
+   *  labels no longer name the ClusterConnect they did leaves that one's heartbeats: it is enqueued here, since
+   *  the watch enqueues only the owner the labels name now. */
   observe(lease: KubernetesObject): boolean {
     const owner = ownerKeyFromLabels(lease.metadata?.labels);
     const id = leaseId(lease);
     const before = this.leases.get(id);
+    if (before && before.owner !== owner) this.enqueue(before.owner);
     if (!owner) {
       this.forget(lease);
       return false;
@@ -62,7 +67,7 @@ export class LeaseLiveness {
     this.leases.delete(id);
   }
 
-  /** Live Leases, for tests and metrics. */
+  /** How many tracked Leases are live (read by the unit tests). */
   get liveCount(): number {
     return [...this.leases.values()].filter((t) => t.live).length;
   }

@@ -10,7 +10,7 @@ import { authProxyDeployment, authProxyService, authProxyServiceAccount, imperso
 import { authProxyDnsNames, caSecret, decodeSecretData, servingCertificateSecret } from '../desired/certificates.js';
 import { relayCredentialsKey, type OperatorSettings } from '../desired/defaults.js';
 import { childNames } from '../desired/names.js';
-import { pkiIsCurrent, planPki, type CurrentPki, type PkiPlan } from '../pki/plan.js';
+import { planPki, type CurrentPki, type PkiPlan } from '../pki/plan.js';
 import type { Logger } from '../../../proxy/src/common/logger.js';
 import { applyFinalizer, applyObject, applyStatus } from './apply.js';
 import type { Cache } from './cache.js';
@@ -31,6 +31,9 @@ function bindingKey(kind: 'ClusterRoleBinding' | 'RoleBinding', namespace: strin
 }
 
 export class Reconciler {
+  /** Per ClusterConnect key, the resourceVersion our last status write returned; forgotten once it is deleted. */
+  private readonly statusWrites = new Map<string, string>();
+
   constructor(
     private readonly clients: KubeClients,
     private readonly cache: Cache,
@@ -43,6 +46,7 @@ export class Reconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const owner = parseKey(key);
     const cc = await this.read(owner);
+    if (!cc || cc.metadata.deletionTimestamp) this.statusWrites.delete(key);
     if (!cc) {
       // Deleted without our finalizer (e.g. it was removed by hand): still leave nothing cluster-scoped behind.
       await this.removeUnownedChildren(owner);
@@ -63,7 +67,7 @@ export class Reconciler {
     const access = await this.applyAccess(cc);
 
     const names = childNames(cc);
-    await this.writeStatus(cc, {
+    await this.writeStatus(key, cc, {
       heartbeats: this.heartbeats(cc),
       authProxyAvailableReplicas: this.cache.get<V1Deployment>('deployments', cc.metadata.namespace, names.authProxy)?.status?.availableReplicas ?? 0,
       relayCredentialsProblem: credentialsProblem,
@@ -94,19 +98,22 @@ export class Reconciler {
     }
   }
 
-  private async writeStatus(cached: ClusterConnect, observed: Observed, pki: PkiPlan): Promise<void> {
+  /** Compares the status it computes with the one our last write left, for lastTransitionTime and the Events. The
+   *  cache trails our own writes: unless the ClusterConnect it holds is the one our last status write returned (same
+   *  resourceVersion), that write may be missing from it, so the status is read live (also before this process's
+   *  first write for a ClusterConnect). Whether a transition shows against the cache says nothing: a rerun that
+   *  computes what a stale cache holds would otherwise undo our last write with an old lastTransitionTime and no Event. */
+  private async writeStatus(key: string, cached: ClusterConnect, observed: Observed, pki: PkiPlan): Promise<void> {
     let cc = cached;
-    let computed = computeStatus(cc, observed, this.now());
-    if (transitions(cc.status?.conditions, computed.status.conditions).length > 0) {
-      // A flip records an Event and moves lastTransitionTime, and the cache may not hold our last status write
-      // yet (a reconcile rerun right after one): compare with the live status before believing it.
+    const written = this.statusWrites.get(key);
+    if (written === undefined || written !== cached.metadata.resourceVersion) {
       const live = await this.readLive({ namespace: cc.metadata.namespace, name: cc.metadata.name });
-      if (live) {
-        cc = { ...cc, status: live.status };
-        computed = computeStatus(cc, observed, this.now());
-      }
+      if (live) cc = { ...cc, status: live.status };
     }
-    await applyStatus(this.clients, cc, computed.status);
+    const computed = computeStatus(cc, observed, this.now());
+    const resourceVersion = await applyStatus(this.clients, cc, computed.status);
+    if (resourceVersion) this.statusWrites.set(key, resourceVersion);
+    else this.statusWrites.delete(key);
     await this.recordTransitions(cc, computed.status.conditions, pki);
   }
 
@@ -166,9 +173,11 @@ export class Reconciler {
     const names = childNames(cc);
     const namespace = cc.metadata.namespace;
     const cached = (name: string) => this.cache.get<V1Secret>('secrets', namespace, name);
-    const fromCache = { ca: cached(names.authProxyCaSecret), serving: cached(names.authProxyCertificateSecret) };
-    if (await pkiIsCurrent(currentPki(fromCache.ca, fromCache.serving), authProxyDnsNames(cc), this.now())) return this.planFrom(cc, fromCache.ca, fromCache.serving);
+    const fromCache = await this.planFrom(cc, cached(names.authProxyCaSecret), cached(names.authProxyCertificateSecret));
+    if (!fromCache.change) return fromCache;
     // Issuing replaces the CA clients pin: never on the cache's word, which may not have seen our last write yet.
+    // Plan again from the live Secrets. On this rare path (a certificate is due, or the cache is behind) the key
+    // pairs the plan from the cache generated may be thrown away: one wasted key generation, which is acceptable.
     const [caNow, servingNow] = await Promise.all([
       this.readSecret(namespace, names.authProxyCaSecret),
       this.readSecret(namespace, names.authProxyCertificateSecret),

@@ -1,7 +1,7 @@
 // A keyed work queue like client-go's: a key is processed by one worker at a time, keys added while being
 // processed run again afterwards, failures back off exponentially per key, and delayed adds keep the earliest time.
 export interface ReconcileResult {
-  /** Look again after this long even if nothing changes (certificate renewal, Lease expiry, resync). */
+  /** Look again after this long even if nothing changes (certificate renewal, a missing relay credentials Secret, resync). */
   requeueAfterMs?: number;
 }
 

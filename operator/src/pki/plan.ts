@@ -33,12 +33,6 @@ async function servingFits(serving: KeyPairPem | undefined, ca: KeyPairPem, dnsN
   return usable(serving, now) && sameNames(certificateFacts(serving!.certPem).dnsNames, dnsNames) && (await isSignedBy(serving!.certPem, ca.certPem));
 }
 
-/** Whether planPki would keep both pairs: the same checks, without generating any key. */
-export async function pkiIsCurrent(current: CurrentPki, dnsNames: string[], now: Date): Promise<boolean> {
-  const ca = complete(current.ca);
-  return usable(ca, now) && (await servingFits(complete(current.serving), ca!, dnsNames, now));
-}
-
 export async function planPki(current: CurrentPki, caName: string, dnsNames: string[], now: Date): Promise<PkiPlan> {
   let ca = complete(current.ca);
   let change: string | undefined;

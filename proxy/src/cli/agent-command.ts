@@ -1,5 +1,6 @@
 // `clusterconnect agent`: the in-cluster agent. The operator's Deployment passes exactly these flags.
 import type { Command } from 'commander';
+import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import { agentConfigFromFlags } from '../agent/agent-config.js';
 import type { AgentFlags } from '../agent/agent-config.js';
@@ -27,10 +28,9 @@ export function registerAgentCommand(program: Command): void {
     .option('--insecure', 'allow plain ws:// relay URLs (loopback tests only)')
     .action(async (flags: AgentFlags, command: Command) => {
       const config = parseFlags(command, () => agentConfigFromFlags(flags));
-      // Loaded on use (the logger brings winston, the agent ws and the tunnel): program.ts imports this module on every
-      // run, `get-token` included, so only what registering the flags needs is imported above.
-      const { createLogger } = await import('../common/logger.js');
       const logger = createLogger('agent');
+      // Loaded on use (the agent brings ws and the tunnel): program.ts imports this module on every run, `get-token`
+      // included, so only what registering the flags needs is imported above.
       const { startAgent } = await import('../agent/agent.js');
       const handle = await startAgent(config, { logger });
       onShutdownSignals({ logger, graceMs: config.drainTimeoutMs + 5_000, stop: () => handle.drain() });

@@ -1,11 +1,10 @@
 // `clusterconnect auth-proxy`: kube-aad-proxy, the in-cluster HTTPS endpoint that authenticates Entra ID / OIDC
 // callers and calls the apiserver impersonating them. Flags are checked before anything starts; a bad one stops
 // with one line naming the fix.
-import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseSecondsOrDuration } from '../common/duration.js';
-import { FlagFileError, readFlagFile } from '../common/flag-file.js';
+import { readFlagFile } from '../common/flag-file.js';
 import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import type { AuthProxyConfig, GraphGroupsConfig } from '../authproxy/config.js';
@@ -13,7 +12,7 @@ import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
 import { fetchTrusting } from '../authproxy/graph-http.js';
 import { msalClientCertificate } from '../common/client-certificate.js';
 import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
-import { addOpsHostOption, portArgument } from './flag-helpers.js';
+import { addOpsHostOption, parseFlags, portArgument, readCaBundleFlag } from './flag-helpers.js';
 
 interface AuthProxyFlags {
   address: string;
@@ -53,78 +52,47 @@ function list(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v.length > 0)];
 }
 
-/** Thrown for flag combinations commander cannot check; reported as a usage error. */
-class FlagError extends Error {}
-
-/** A CA bundle flag's file: at least one PEM certificate, every one parseable, or a FlagError now. */
-function readCaBundle(flag: string, path: string): string {
-  const pem = readFlagFile(path, flag);
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new FlagError(`${flag} ${path} holds no PEM certificate; give the CA bundle (BEGIN CERTIFICATE blocks)`);
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (error) {
-      throw new FlagError(`${flag} ${path} holds a certificate that cannot be parsed; give the CA bundle in PEM`, { cause: error });
-    }
-  }
-  return pem;
-}
-
 function httpsUrl(flag: string, value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new FlagError(`${flag} ${JSON.stringify(value)} is not a URL; give e.g. https://login.microsoftonline.com/<tenant>/v2.0`);
+    throw new Error(`${flag} ${JSON.stringify(value)} is not a URL; give e.g. https://login.microsoftonline.com/<tenant>/v2.0`);
   }
-  if (url.protocol !== 'https:') throw new FlagError(`${flag} must be an https URL, got ${JSON.stringify(value)}`);
+  if (url.protocol !== 'https:') throw new Error(`${flag} must be an https URL, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function graphCredential(flags: AuthProxyFlags): GraphClientCredential {
   if (flags.graphClientSecretFile && flags.graphClientCertificateFile) {
-    throw new FlagError('give only one of --graph-client-secret-file and --graph-client-certificate-file');
+    throw new Error('give only one of --graph-client-secret-file and --graph-client-certificate-file');
   }
   if (flags.graphClientSecretFile) {
     const secret = readFlagFile(flags.graphClientSecretFile, '--graph-client-secret-file').trim();
-    if (!secret) throw new FlagError(`--graph-client-secret-file ${flags.graphClientSecretFile} is empty; put the app's client secret in it`);
+    if (!secret) throw new Error(`--graph-client-secret-file ${flags.graphClientSecretFile} is empty; put the app's client secret in it`);
     return { kind: 'secret', secret };
   }
   if (flags.graphClientCertificateFile) {
     const pem = readFlagFile(flags.graphClientCertificateFile, '--graph-client-certificate-file');
-    try {
-      // Checked now (parseable, unencrypted, key matching the certificate), not at the first overage request.
-      return { kind: 'certificate', certificate: msalClientCertificate(pem, '--graph-client-certificate-file', flags.graphClientCertificateFile) };
-    } catch (error) {
-      throw new FlagError((error as Error).message, { cause: error });
-    }
+    // Checked now (parseable, unencrypted, key matching the certificate), not at the first overage request.
+    return { kind: 'certificate', certificate: msalClientCertificate(pem, '--graph-client-certificate-file', flags.graphClientCertificateFile) };
   }
-  throw new FlagError('--graph-client-id needs --graph-client-secret-file or --graph-client-certificate-file');
+  throw new Error('--graph-client-id needs --graph-client-secret-file or --graph-client-certificate-file');
 }
 
-/** --drain-seconds in milliseconds, or a FlagError (usage, exit 2) when it is neither a duration nor whole seconds. */
-function drainMs(text: string): number {
-  try {
-    return parseSecondsOrDuration(text, '--drain-seconds');
-  } catch (error) {
-    throw new FlagError((error as Error).message, { cause: error });
-  }
-}
-
-/** Turns parsed flags into the proxy's configuration, or throws FlagError naming the fix. */
-export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyConfig, 'logger'> {
+/** Turns parsed flags into the proxy's configuration, or throws an error naming the fix (a usage error, exit 2). */
+export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyConfig, 'logger'> & { drainMs: number } {
   if (!flags.tlsCertFile || !flags.tlsKeyFile) {
-    throw new FlagError('--tls-cert-file and --tls-key-file are required: the PEM certificate and key the proxy serves (the kube-aad-proxy-certificate Secret)');
+    throw new Error('--tls-cert-file and --tls-key-file are required: the PEM certificate and key the proxy serves (the kube-aad-proxy-certificate Secret)');
   }
   if (!flags.oidcIssuerUrl && !flags.serviceAccountTokens) {
-    throw new FlagError('nothing could authenticate: give --oidc-issuer-url, or drop --no-service-account-tokens');
+    throw new Error('nothing could authenticate: give --oidc-issuer-url, or drop --no-service-account-tokens');
   }
   const oidc: OidcVerifierConfig[] = [];
   let oidcCa: string | undefined;
   if (flags.oidcIssuerUrl) {
     if (!flags.oidcAudience?.length) {
-      throw new FlagError('--oidc-audience is required with --oidc-issuer-url (for Entra, the server application id or its api:// URI)');
+      throw new Error('--oidc-audience is required with --oidc-issuer-url (for Entra, the server application id or its api:// URI)');
     }
     const config: OidcVerifierConfig = {
       issuerURL: httpsUrl('--oidc-issuer-url', flags.oidcIssuerUrl),
@@ -136,17 +104,17 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
       allowedTenants: flags.oidcAllowedTenants ?? [],
     };
     if (flags.oidcCaFile) {
-      oidcCa = readCaBundle('--oidc-ca-file', flags.oidcCaFile);
+      oidcCa = readCaBundleFlag(flags.oidcCaFile, '--oidc-ca-file');
       config.fetch = fetchTrusting(oidcCa);
     }
     oidc.push(config);
   } else if (flags.oidcAudience || flags.oidcAllowedTenants || flags.oidcCaFile) {
-    throw new FlagError('--oidc-audience, --oidc-allowed-tenants and --oidc-ca-file need --oidc-issuer-url');
+    throw new Error('--oidc-audience, --oidc-allowed-tenants and --oidc-ca-file need --oidc-issuer-url');
   }
 
   let graph: GraphGroupsConfig | undefined;
   if (flags.graphClientId) {
-    if (!flags.oidcIssuerUrl) throw new FlagError('--graph-client-id resolves group overage of OIDC tokens: give --oidc-issuer-url too');
+    if (!flags.oidcIssuerUrl) throw new Error('--graph-client-id resolves group overage of OIDC tokens: give --oidc-issuer-url too');
     const authority = httpsUrl('--graph-authority', flags.graphAuthority ?? flags.oidcIssuerUrl.replace(/\/v2\.0\/?$/, ''));
     graph = {
       graphURL: httpsUrl('--graph-url', flags.graphUrl),
@@ -155,12 +123,12 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
       credential: graphCredential(flags),
       cacheTtlMs: flags.graphCacheTtl * 1000,
     };
-    if (flags.graphCaFile) graph.ca = readCaBundle('--graph-ca-file', flags.graphCaFile);
+    if (flags.graphCaFile) graph.ca = readCaBundleFlag(flags.graphCaFile, '--graph-ca-file');
     // The issuer's CA vouches for the issuer's host, whatever the proxy fetches there: the Graph token authority
     // (by default the issuer itself) included, Graph never (a private issuer next to the public Graph must work).
     if (oidcCa && new URL(authority).origin === new URL(flags.oidcIssuerUrl).origin) graph.authorityCa = oidcCa;
   } else if (flags.graphClientSecretFile || flags.graphClientCertificateFile || flags.graphAuthority || flags.graphCaFile) {
-    throw new FlagError('the --graph-* credentials need --graph-client-id (the app registration the proxy calls Graph as)');
+    throw new Error('the --graph-* credentials need --graph-client-id (the app registration the proxy calls Graph as)');
   }
 
   return {
@@ -174,7 +142,7 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
     oidc,
     serviceAccountTokens: flags.serviceAccountTokens,
     ...(graph ? { graph } : {}),
-    drainMs: drainMs(flags.drainSeconds),
+    drainMs: parseSecondsOrDuration(flags.drainSeconds, '--drain-seconds'),
   };
 }
 
@@ -220,19 +188,13 @@ export function registerAuthProxyCommand(program: Command): void {
     .option('--graph-cache-ttl <seconds>', 'how long resolved groups are cached per principal', seconds, 300)
     .option('--drain-seconds <duration>', 'on SIGTERM, how long in-flight requests may finish: a duration (10s, 1m) or whole seconds (10)', '10s')
     .action(async (flags: AuthProxyFlags) => {
-      let config: Omit<AuthProxyConfig, 'logger'>;
-      try {
-        config = authProxyConfigFromFlags(flags);
-      } catch (error) {
-        if (error instanceof FlagError || error instanceof FlagFileError) command.error(`error: ${error.message}`, { exitCode: 2, code: 'clusterconnect.invalidFlags' });
-        throw error;
-      }
+      const config = parseFlags(command, () => authProxyConfigFromFlags(flags));
       const logger = createLogger('auth-proxy');
       // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no server role's runtime loads then.
       const { startAuthProxy } = await import('../authproxy/start.js');
       const running = await startAuthProxy({ ...config, logger });
       const code = await new Promise<number>((resolve) => {
-        onShutdownSignals({ logger, graceMs: (config.drainMs ?? 10_000) + 5_000, stop: () => running.close(), exit: resolve });
+        onShutdownSignals({ logger, graceMs: config.drainMs + 5_000, stop: () => running.close(), exit: resolve });
       });
       // Anything still holding the event loop (an msal timer, a half-closed socket) must not keep a stopped proxy alive.
       setTimeout(() => process.exit(), 1_000).unref();

@@ -3,7 +3,10 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { LoginTargetFlags } from '../client/login/login-target.js';
+import { clustersJson, clustersTable } from '../client/clusters-output.js';
 import { LoginRequiredError } from '../client/login/errors.js';
+import { fetchClusters, RelayApiError } from '../client/relay-api.js';
+import { withRelayRetries } from '../client/relay-retry.js';
 import { parseDuration } from '../common/duration.js';
 import { CommandFailure, ExitCode } from './exit-codes.js';
 import { parseFlags } from './flag-helpers.js';
@@ -37,12 +40,6 @@ export function registerClustersCommand(program: Command): void {
     .addHelpText('after', CLUSTERS_HELP)
     .action(async (flags: ClustersFlags, command: Command) => {
       const { relay, maxWaitMs } = parseFlags(command, () => ({ relay: relayClientFromFlags(flags, flags), maxWaitMs: parseDuration(flags.relayWait, '--relay-wait') }));
-      // Loaded on use: program.ts imports this module on every run, `get-token` included.
-      const [{ clustersJson, clustersTable }, { fetchClusters, RelayApiError }, { withRelayRetries }] = await Promise.all([
-        import('../client/clusters-output.js'),
-        import('../client/relay-api.js'),
-        import('../client/relay-retry.js'),
-      ]);
       const progress = startProgress(`asking ${relay.relayUrl.host}`);
       try {
         const answer = await withRelayRetries(

@@ -9,7 +9,7 @@ import { formatHostPort } from '../common/host-port.js';
 import { createLogger } from '../common/logger.js';
 import { parsePort } from '../common/port.js';
 import { onShutdownSignals } from '../common/shutdown.js';
-import { CaPinMismatchError, certificateFingerprints } from '../client/ca-pin.js';
+import { CaPinMismatchError } from '../client/ca-pin.js';
 import { DEFAULT_CLIENT_PROXY_PORT } from '../client/client-proxy-config.js';
 import { startClusterProxy } from '../client/cluster-proxy.js';
 import type { ClusterProxy, ClusterProxyOptions } from '../client/cluster-proxy.js';
@@ -24,7 +24,7 @@ import type { ReadyState } from '../client/ready-output.js';
 import { RelayApiError } from '../client/relay-api.js';
 import { checkClusterName } from '../relay/cluster-name.js';
 import { CommandFailure, ExitCode } from './exit-codes.js';
-import { parseFlags } from './flag-helpers.js';
+import { parseFlags, readCaBundleFlag } from './flag-helpers.js';
 import { addLoginTargetOptions, hasTargetFlags } from './login-target-options.js';
 import { resolveLoginTarget } from '../client/login/login-target.js';
 import { addRelayClientOptions, relayClientFromFlags } from './relay-client-options.js';
@@ -80,12 +80,6 @@ export interface ProxyCommandSettings extends Omit<ClusterProxyOptions, 'logger'
   output: 'text' | 'json';
 }
 
-function readPinnedCa(file: string): { pem: string; file: string } {
-  const pem = readFlagFile(file, '--certificate-authority');
-  certificateFingerprints(pem, `--certificate-authority ${file}`);
-  return { pem, file };
-}
-
 function kubeconfigUser(flags: ProxyFlags): ExecUser | TokenUser {
   if (flags.token !== undefined && flags.tokenFile !== undefined) throw new Error('--token and --token-file both give the token; pass one');
   if (flags.tokenFile !== undefined) {
@@ -109,7 +103,7 @@ export function proxySettingsFromFlags(flags: ProxyFlags, env: NodeJS.ProcessEnv
   const relay = relayClientFromFlags(flags, flags, env);
   const file = flags.file ?? defaultKubeconfigPath(env);
   if (file === STDOUT_FILE && flags.output === 'json') throw new Error('--file - and --output json both write to stdout; pick one');
-  const pinnedCa = flags.certificateAuthority ? readPinnedCa(flags.certificateAuthority) : undefined;
+  const pinnedCa = flags.certificateAuthority ? { pem: readCaBundleFlag(flags.certificateAuthority, '--certificate-authority'), file: flags.certificateAuthority } : undefined;
   return {
     cluster,
     ...relay,

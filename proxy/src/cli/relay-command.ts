@@ -12,7 +12,7 @@ import { checkClusterName } from '../relay/cluster-name.js';
 import { RELAY_ROLES } from '../relay/credentials/relay-token.js';
 import type { RelayRole } from '../relay/credentials/relay-token.js';
 import type { RelayConfig } from '../relay/relay-config.js';
-import { addOpsHostOption, collect, parseFlags } from './flag-helpers.js';
+import { addOpsHostOption, collect, parseFlags, readCaBundleFlag } from './flag-helpers.js';
 
 interface RelayFlags {
   listen: string;
@@ -52,7 +52,7 @@ export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
   }
   const issuers = flags.oidcIssuerUrl ?? [];
   if (issuers.length > 0 && !flags.oidcAudience) throw new Error("--oidc-audience is required with --oidc-issuer-url: the relay's own audience, not the cluster's");
-  const caPem = flags.oidcCaFile ? readFlagFile(flags.oidcCaFile, '--oidc-ca-file') : undefined;
+  const caPem = flags.oidcCaFile ? readCaBundleFlag(flags.oidcCaFile, '--oidc-ca-file') : undefined;
   return {
     listenHost: listen.host,
     listenPort: listen.port,

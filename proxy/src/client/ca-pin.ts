@@ -2,12 +2,11 @@
 // hostile relay could hand out its own CA and terminate kubectl's TLS itself. With a pin, the relay's copy must
 // hold exactly the pinned certificates, or the proxy refuses to start.
 import { X509Certificate, createHash } from 'node:crypto';
-
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+import { PEM_CERTIFICATE } from '../common/client-certificate.js';
 
 /** SHA-256 fingerprints (hex, colon-separated as openssl prints them) of every certificate in a PEM bundle. */
 export function certificateFingerprints(pem: string, what = 'CA bundle'): string[] {
-  const blocks = pem.match(PEM_BLOCK) ?? [];
+  const blocks = pem.match(new RegExp(PEM_CERTIFICATE, 'g')) ?? [];
   if (blocks.length === 0) throw new Error(`${what} holds no PEM certificate`);
   return blocks.map((block) => {
     let der: Buffer;

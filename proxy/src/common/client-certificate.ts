@@ -6,7 +6,8 @@ import type { Configuration } from '@azure/msal-node';
 
 export type MsalClientCertificate = NonNullable<Configuration['auth']['clientCertificate']>;
 
-const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+/** One PEM certificate block (not global: for every block of a bundle, `new RegExp(PEM_CERTIFICATE, 'g')`). */
+export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/;
 
 /**
@@ -15,7 +16,7 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z
  * stops the command with one line naming `flag`, not the first token request. Errors never quote the file's content.
  */
 export function msalClientCertificate(pem: string, flag: string, path: string): MsalClientCertificate {
-  const certificatePem = CERTIFICATE_PEM.exec(pem)?.[0];
+  const certificatePem = PEM_CERTIFICATE.exec(pem)?.[0];
   const keyPem = PRIVATE_KEY_PEM.exec(pem)?.[0];
   if (!certificatePem || !keyPem) {
     throw new Error(`${flag} ${path} must hold a PEM certificate and its private key; put both (BEGIN CERTIFICATE and BEGIN PRIVATE KEY blocks) in that one file`);

@@ -5,11 +5,12 @@
 import { ProtocolMode } from '@azure/msal-node';
 import type { Configuration } from '@azure/msal-node';
 import type { FetchLike } from '../authproxy/https-fetch.js';
+import { discoveryUrl } from '../authproxy/oidc-discovery.js';
 import { isEntraAuthority } from './entra-authority.js';
 
 /** The issuer's discovery document as text (msal takes it as a string); `flag` is the one naming the authority. */
-export async function fetchDiscoveryDocument(authority: string, fetchLike: FetchLike, flag: string, timeoutMs = 15_000): Promise<string> {
-  const url = `${authority.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+async function fetchDiscoveryDocument(authority: string, fetchLike: FetchLike, flag: string, timeoutMs = 15_000): Promise<string> {
+  const url = discoveryUrl(authority);
   let response: Response;
   try {
     response = await fetchLike(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });

@@ -1,7 +1,8 @@
 // The claims of a compact JWS read WITHOUT verifying it: only to choose a path or schedule work (which issuer's
 // verifier applies, when a token needs renewing), never to trust anything. Buffer's base64url after a strict
-// alphabet check gives what jose's decodeJwt gives, without loading jose: get-token, which kubectl runs for every
-// command, reads a relay token's expiry this way.
+// alphabet check gives what jose's decodeJwt gives, without loading jose: the client's relay credential
+// (client/relay-credential.ts, the relay token's expiry for `proxy` and `clusters`) is among the modules every run
+// of the CLI loads, get-token included (kubectl runs it for every command), so this file must not bring jose.
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** A base64url JSON object, as a JWS header or payload is; undefined for anything else. */

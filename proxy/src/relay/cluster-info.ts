@@ -1,6 +1,7 @@
 // What a client needs to reach a cluster through the relay, as its agent announces it on connect: the CA bundle
 // of kube-aad-proxy's certificate, the TLS server name that certificate carries, and the auth modes enabled.
 // Carried as one header of base64url JSON, so the agent's WebSocket upgrade is the whole announcement.
+import { PEM_CERTIFICATE } from '../common/client-certificate.js';
 import { checkClusterName } from './cluster-name.js';
 
 export const CLUSTER_INFO_HEADER = 'x-clusterconnect-cluster-info';
@@ -20,7 +21,6 @@ export interface ClusterConnectionInfo {
 /** Node's default header limit is 16 KiB for all headers; a CA bundle of a few certificates fits well below. */
 export const MAX_CLUSTER_INFO_HEADER_BYTES = 12 * 1024;
 const SERVER_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 /** Checks every field; throws a sentence naming the bad one. */
 export function validateClusterInfo(value: unknown): ClusterConnectionInfo {

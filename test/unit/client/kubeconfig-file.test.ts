@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse, stringify } from 'yaml';
 import { buildKubeconfigEntries } from '../../../proxy/src/client/kubeconfig/kubeconfig-entries.js';
-import { defaultKubeconfigPath, mergeIntoKubeconfigFile, removeFromKubeconfigFile } from '../../../proxy/src/client/kubeconfig/kubeconfig-file.js';
+import { mergeIntoKubeconfigFile, removeFromKubeconfigFile } from '../../../proxy/src/client/kubeconfig/kubeconfig-file.js';
+import { defaultKubeconfigPath } from '../../../proxy/src/client/kubeconfig/kubeconfig-path.js';
 import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 
 const entries = (name: string, port = 47011) =>

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { parseKubeconfig, KubeconfigInvalidError } from '../../../proxy/src/client/kubeconfig/kubeconfig-document.js';
 import { buildKubeconfigEntries, execCommandForThisCli } from '../../../proxy/src/client/kubeconfig/kubeconfig-entries.js';
 import type { KubeconfigEntries } from '../../../proxy/src/client/kubeconfig/kubeconfig-entries.js';
-import { mergeEntries, removeEntries, standaloneKubeconfig } from '../../../proxy/src/client/kubeconfig/kubeconfig-merge.js';
+import { mergeEntries, PREVIOUS_CONTEXT_EXTENSION, removeEntries, standaloneKubeconfig } from '../../../proxy/src/client/kubeconfig/kubeconfig-merge.js';
 import type { KubeconfigDocument } from '../../../proxy/src/client/kubeconfig/kubeconfig-document.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -123,7 +123,9 @@ describe('kubeconfig merge', () => {
   it('records the previous context in a kubeconfig extension on our context only, and reads a chain without looping', () => {
     const a = mergeEntries(existing(), entries('a', 47011));
     const context = a.doc.contexts?.find((c) => c.name === 'a')?.context as { extensions?: unknown };
-    expect(context.extensions).to.deep.equal([{ name: 'clusterconnect.io/previous-context', extension: { context: 'dev' } }]);
+    expect(context.extensions).to.deep.equal([{ name: PREVIOUS_CONTEXT_EXTENSION, extension: { context: 'dev' } }]);
+    // The name is in kubeconfigs written before: it never changes.
+    expect(PREVIOUS_CONTEXT_EXTENSION).to.equal('clusterconnect.io/previous-context');
     expect(a.doc.contexts?.find((c) => c.name === 'dev')).to.deep.equal(existing().contexts?.[0]);
     // A hand-edited cycle (a → b → a) ends the chain instead of looping.
     const b = mergeEntries(a.doc, entries('b', 47012));

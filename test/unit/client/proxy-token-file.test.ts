@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { proxySettingsFromFlags } from '../../../proxy/src/cli/proxy-command.js';
+import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 
 describe('clusterconnect proxy --token-file', () => {
   const base = { name: 'c1', relay: 'wss://relay.example.com', relayToken: 't', address: '127.0.0.1', output: 'text' as const, relayWait: '30s' };
   let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'cc-token-file-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => (dir = makeTempDir('cc-token-file-')));
+  afterEach(() => removeTempDir(dir));
 
   it('puts the token from the file (trimmed) in the kubeconfig user, as --token does', () => {
     const file = join(dir, 'token');

@@ -26,6 +26,8 @@ export class FakeWorld {
   readonly calls: string[] = [];
   readonly applied: KubernetesObject[] = [];
   readonly statusWrites: Record<string, unknown>[] = [];
+  /** Events created, as type and reason. */
+  readonly events: { type: string; reason: string }[] = [];
   liveClusterConnect?: ClusterConnect;
   readonly liveSecrets = new Map<string, V1Secret>();
   private readonly stores = new Map<WatchedKind, MemoryStore>(Object.values(KINDS).map((k) => [k, new MemoryStore()]));
@@ -43,11 +45,19 @@ export class FakeWorld {
         if (!this.liveClusterConnect) throw notFound();
         return this.liveClusterConnect;
       },
+      // Each write moves the live object's resourceVersion, and the answer is the object after it, as an apiserver's.
       'custom.patchNamespacedCustomObjectStatus': (a) => {
         const status = (a.body as { status: Record<string, unknown> }).status;
         this.statusWrites.push(status);
-        if (this.liveClusterConnect) this.liveClusterConnect = { ...this.liveClusterConnect, status };
-        return {};
+        if (!this.liveClusterConnect) throw notFound();
+        const live = this.liveClusterConnect;
+        this.liveClusterConnect = { ...live, metadata: { ...live.metadata, resourceVersion: String(Number(live.metadata.resourceVersion ?? 0) + 1) }, status };
+        return this.liveClusterConnect;
+      },
+      'core.createNamespacedEvent': (a) => {
+        const { type, reason } = a.body as { type: string; reason: string };
+        this.events.push({ type, reason });
+        return a.body;
       },
       'objects.patch': (object) => {
         const obj = object as unknown as KubernetesObject;
@@ -78,6 +88,11 @@ export class FakeWorld {
     const kind = KINDS[object.kind ?? ''];
     if (!kind) throw new Error(`not watched: ${object.kind}`);
     this.stores.get(kind)!.objects.set(`${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`, object);
+  }
+
+  /** What the ClusterConnect watch delivers after a write: the live object lands in the cache. */
+  deliverClusterConnect(): void {
+    if (this.liveClusterConnect) this.put(this.liveClusterConnect);
   }
 
   /** Reads (get, read, list) the apiserver answered since `from`. */

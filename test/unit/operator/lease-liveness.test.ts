@@ -48,6 +48,31 @@ describe('operator heartbeat Lease liveness (which Lease events are work)', () =
     expect(liveness.observe(moved)).to.equal(true);
   });
 
+  it('enqueues the ClusterConnect a Lease leaves when its labels move to another one or go (the watch enqueues only the new owner)', () => {
+    const { clock, enqueued, liveness } = setup();
+    liveness.observe(lease('a', clock.now()));
+    liveness.observe(lease('b', clock.now()));
+    expect(enqueued).to.deep.equal([]);
+    const moved = lease('a', clock.now());
+    moved.metadata!.labels = childLabels({ namespace: owner.namespace, name: 'other' }, 'agent-heartbeat');
+    expect(liveness.observe(moved)).to.equal(true);
+    expect(enqueued).to.deep.equal([OWNER_KEY]);
+    // A renewal under the new owner is no move.
+    clock.advance(10_000);
+    const renewed = lease('a', clock.now());
+    renewed.metadata!.labels = moved.metadata!.labels;
+    expect(liveness.observe(renewed)).to.equal(false);
+    expect(enqueued).to.deep.equal([OWNER_KEY]);
+    // Labels that name no ClusterConnect: the old owner still loses the heartbeat.
+    const unlabelled = lease('b', clock.now());
+    unlabelled.metadata!.labels = {};
+    expect(liveness.observe(unlabelled)).to.equal(false);
+    expect(enqueued).to.deep.equal([OWNER_KEY, OWNER_KEY]);
+    // The moved Lease's expiry enqueues its new owner only.
+    clock.advance(31_000);
+    expect(enqueued).to.deep.equal([OWNER_KEY, OWNER_KEY, 'clusterconnect/other']);
+  });
+
   it('enqueues the ClusterConnect when a Lease that stopped renewing expires, once, and not before', () => {
     const { clock, enqueued, liveness } = setup();
     liveness.observe(lease('a', clock.now()));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import type { ClusterConnect } from '../../../operator/src/api/clusterconnect.js';
+import type { ClusterConnect, Condition } from '../../../operator/src/api/clusterconnect.js';
 import { FINALIZER, childLabels } from '../../../operator/src/api/labels.js';
 import { EventRecorder } from '../../../operator/src/controller/events.js';
 import { Reconciler } from '../../../operator/src/controller/reconciler.js';
@@ -14,28 +14,30 @@ const cc = (): ClusterConnect => {
 };
 // Renewed `secondsAgo` before the call: the reconciler judges liveness by the real clock, and mocha loads this file
 // long before it runs these tests (a module-level "now" made the heartbeats expire on a slow run).
-const heartbeatLease = (name: string, secondsAgo: number) => ({
+const heartbeatLease = (name: string, secondsAgo: number, now = Date.now()) => ({
   apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
   metadata: { name, namespace: 'clusterconnect', labels: childLabels(cc().metadata, 'agent-heartbeat') },
-  spec: { holderIdentity: name, leaseDurationSeconds: 30, renewTime: new Date(Date.now() - secondsAgo * 1000).toISOString() },
+  spec: { holderIdentity: name, leaseDurationSeconds: 30, renewTime: new Date(now - secondsAgo * 1000).toISOString() },
 });
 
-/** `blindCache`: a watch cache that holds nothing yet (the server still has everything). */
-function world(blindCache = false): { world: FakeWorld; reconciler: Reconciler } {
+/** `blindCache`: a watch cache that holds nothing yet (the server still has everything). `now`: the reconciler's clock. */
+function world(blindCache = false, now?: () => Date): { world: FakeWorld; reconciler: Reconciler } {
   const w = new FakeWorld();
-  w.liveClusterConnect = cc();
+  w.liveClusterConnect = { ...cc(), metadata: { ...cc().metadata, resourceVersion: '1' } };
   w.liveSecrets.set('relay-token', { metadata: { name: 'relay-token' }, data: { token: 'dG9rZW4=' } });
-  w.put(cc());
+  w.deliverClusterConnect();
   w.put(heartbeatLease('prod-agent-1', 5));
   w.put(heartbeatLease('prod-agent-2', 8));
   w.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'prod-kube-aad-proxy', namespace: 'clusterconnect', labels: childLabels(cc().metadata, 'kube-aad-proxy') }, status: { availableReplicas: 2 } } as KubernetesObject);
   const { logger } = captureLogger('error');
   const cache = blindCache ? new FakeWorld().cache : w.cache;
-  return { world: w, reconciler: new Reconciler(w.clients, cache, { image: 'img' }, new EventRecorder(w.clients, logger, 'test'), logger) };
+  return { world: w, reconciler: new Reconciler(w.clients, cache, { image: 'img' }, new EventRecorder(w.clients, logger, 'test'), logger, now) };
 }
 
 const events = (w: FakeWorld, from = 0) => w.calls.slice(from).filter((c) => c === 'core.createNamespacedEvent').length;
-const caOf = (objects: KubernetesObject[]) => (objects.filter((o) => o.kind === 'Secret' && o.metadata?.name === 'prod-kube-aad-proxy-ca').at(-1) as V1Secret).data?.['ca.crt'];
+const secretData = (objects: KubernetesObject[], name: string, key: string) => (objects.filter((o) => o.kind === 'Secret' && o.metadata?.name === name).at(-1) as V1Secret).data?.[key];
+const caOf = (objects: KubernetesObject[]) => secretData(objects, 'prod-kube-aad-proxy-ca', 'ca.crt');
+const servingOf = (objects: KubernetesObject[]) => secretData(objects, 'prod-kube-aad-proxy-certificate', 'tls.crt');
 
 describe('operator reconciler reads', () => {
   it('once the watches hold what it wrote, reads the apiserver only for the relay credentials Secret', async () => {
@@ -44,7 +46,7 @@ describe('operator reconciler reads', () => {
     expect(w.statusWrites.at(-1)).to.include({ agents: '2/2', connectedAgents: 2 });
     // The watches deliver what the first reconcile wrote (the Deployment in the cache keeps its status).
     for (const object of w.applied) if (object.kind !== 'Deployment') w.put(object);
-    w.put({ ...cc(), status: w.statusWrites.at(-1) } as KubernetesObject);
+    w.deliverClusterConnect();
 
     const from = w.calls.length;
     await reconciler.reconcile('clusterconnect/prod');
@@ -56,12 +58,66 @@ describe('operator reconciler reads', () => {
     const { world: w, reconciler } = world();
     await reconciler.reconcile('clusterconnect/prod');
     const firstCa = caOf(w.applied);
+    const firstServing = servingOf(w.applied);
+    expect(firstCa).to.be.a('string');
+    expect(firstServing).to.be.a('string');
     expect(events(w)).to.be.greaterThan(0);
+    // The cache holds no Secret, so a plan on its word alone would issue a new CA; the live Secrets are current.
     const from = w.calls.length;
     await reconciler.reconcile('clusterconnect/prod');
     expect(caOf(w.applied)).to.equal(firstCa);
+    expect(servingOf(w.applied)).to.equal(firstServing);
     expect(events(w, from)).to.equal(0);
     expect(w.reads(from)).to.include.members(['custom.getNamespacedCustomObject', 'core.readNamespacedSecret']);
+  });
+
+  it('rerun before the watch delivers its status write: compares with the live status even when the cache shows no transition', async () => {
+    let t = Date.now();
+    const { world: w, reconciler } = world(false, () => new Date(t));
+    const agentConnected = () => (w.statusWrites.at(-1)?.conditions as Condition[]).find((c) => c.type === 'AgentConnected')!;
+    const leases = (secondsAgo: number) => { for (const name of ['prod-agent-1', 'prod-agent-2']) w.put(heartbeatLease(name, secondsAgo, t)); };
+
+    // R0, delivered: no agent connected.
+    leases(60);
+    await reconciler.reconcile('clusterconnect/prod');
+    w.deliverClusterConnect();
+    const down = agentConnected();
+    expect(down.status).to.equal('False');
+
+    // R1: the agents connect. Its write is not delivered: the cache keeps R0's False.
+    t += 60_000;
+    leases(1);
+    await reconciler.reconcile('clusterconnect/prod');
+    expect(agentConnected()).to.include({ status: 'True', lastTransitionTime: new Date(t).toISOString() });
+
+    // R2: the agents are gone again. Against the cache (False) nothing flips; against the live status (True) it does.
+    t += 60_000;
+    leases(60);
+    const from = w.calls.length;
+    const eventsBefore = w.events.length;
+    await reconciler.reconcile('clusterconnect/prod');
+    expect(w.reads(from)).to.include('custom.getNamespacedCustomObject');
+    expect(agentConnected()).to.include({ status: 'False', lastTransitionTime: new Date(t).toISOString() });
+    expect(agentConnected().lastTransitionTime).not.to.equal(down.lastTransitionTime);
+    expect(w.events.slice(eventsBefore)).to.deep.include({ type: 'Warning', reason: 'NoAgentConnected' });
+  });
+
+  it('forgets its last status write once the ClusterConnect is being deleted or gone', async () => {
+    const { world: w, reconciler } = world();
+    const remembered = () => reconciler['statusWrites'].size;
+    await reconciler.reconcile('clusterconnect/prod');
+    expect(remembered()).to.equal(1);
+    w.liveClusterConnect = { ...w.liveClusterConnect!, metadata: { ...w.liveClusterConnect!.metadata, deletionTimestamp: new Date() } };
+    w.deliverClusterConnect();
+    await reconciler.reconcile('clusterconnect/prod');
+    expect(remembered()).to.equal(0);
+
+    const { world: gone, reconciler: again } = world(true);
+    await again.reconcile('clusterconnect/prod');
+    expect(again['statusWrites'].size).to.equal(1);
+    gone.liveClusterConnect = undefined;
+    await again.reconcile('clusterconnect/prod');
+    expect(again['statusWrites'].size).to.equal(0);
   });
 
   it('counts only the unexpired heartbeats in the cache', async () => {

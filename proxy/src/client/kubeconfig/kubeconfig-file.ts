@@ -8,8 +8,6 @@ import { mergeEntries, removeEntries, standaloneKubeconfig } from './kubeconfig-
 import type { MergeUndo } from './kubeconfig-merge.js';
 import { STDOUT_FILE } from './kubeconfig-path.js';
 
-export { defaultKubeconfigPath, STDOUT_FILE } from './kubeconfig-path.js';
-
 export interface MergeFileOptions {
   /** Default true: the merged context becomes current. */
   setCurrentContext?: boolean;

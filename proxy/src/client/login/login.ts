@@ -11,7 +11,6 @@ export interface LoginOptions {
   cache: TokenCacheFile;
   /** Shows the verification URL and code (device code only). */
   onDeviceCode?: DeviceCodePrompt;
-  signal?: AbortSignal;
 }
 
 export interface LoginResult {
@@ -34,10 +33,10 @@ async function signIn(options: LoginOptions): Promise<{ token: AccessToken; sess
   const prompt = options.onDeviceCode ?? (() => undefined);
   if (target.kind === 'entra') {
     const { msalDeviceCodeLogin } = await import('./msal-flows.js');
-    return msalDeviceCodeLogin(target, prompt, options.signal);
+    return msalDeviceCodeLogin(target, prompt);
   }
   const { oidcDeviceCodeLogin } = await import('./oidc-flows.js');
-  const result = await oidcDeviceCodeLogin(target, prompt, options.signal);
+  const result = await oidcDeviceCodeLogin(target, prompt);
   return { token: result.token, session: { oidcTokens: result.tokens, ...(result.account ? { account: result.account } : {}) } };
 }
 

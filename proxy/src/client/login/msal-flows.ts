@@ -24,17 +24,14 @@ function toAccessToken(result: AuthenticationResult | null, authority: string): 
 
 export type SessionUpdate = Pick<StoredSession, 'account' | 'homeAccountId' | 'msalCache' | 'authorityMetadata'>;
 
-export async function msalDeviceCodeLogin(target: LoginTarget, prompt: DeviceCodePrompt, signal?: AbortSignal): Promise<{ token: AccessToken; session: SessionUpdate }> {
+export async function msalDeviceCodeLogin(target: LoginTarget, prompt: DeviceCodePrompt): Promise<{ token: AccessToken; session: SessionUpdate }> {
   const cache = new MsalCacheHolder(undefined);
   const { app, authorityMetadata } = await publicClient(target, cache);
   const request = {
     scopes: msalScopes(target),
     deviceCodeCallback: (response: { verificationUri: string; userCode: string; expiresIn: number }) =>
       prompt({ verificationUri: response.verificationUri, userCode: response.userCode, expiresInSeconds: response.expiresIn }),
-    cancel: false,
   };
-  // msal polls until its `cancel` flag is set; a caller's abort sets it.
-  signal?.addEventListener('abort', () => (request.cancel = true), { once: true });
   const result = await app.acquireTokenByDeviceCode(request);
   const token = toAccessToken(result, target.authority);
   const account = result?.account;

@@ -36,7 +36,7 @@ function tokensFrom(response: TokenEndpointResponse, previousRefreshToken?: stri
   return { accessToken: response.access_token, ...(refreshToken ? { refreshToken } : {}), expiresAt: now + lifetimeMs, obtainedAt: now };
 }
 
-export async function oidcDeviceCodeLogin(target: LoginTarget, prompt: DeviceCodePrompt, signal?: AbortSignal): Promise<{ token: AccessToken; tokens: OidcTokens; account?: string }> {
+export async function oidcDeviceCodeLogin(target: LoginTarget, prompt: DeviceCodePrompt): Promise<{ token: AccessToken; tokens: OidcTokens; account?: string }> {
   const config = await discover(target);
   const client = await openIdClient();
   if (!config.serverMetadata().device_authorization_endpoint) throw new Error(`${target.authority} does not offer the device authorization grant`);
@@ -48,7 +48,7 @@ export async function oidcDeviceCodeLogin(target: LoginTarget, prompt: DeviceCod
     ...(started.verification_uri_complete ? { verificationUriComplete: started.verification_uri_complete } : {}),
     expiresInSeconds: started.expires_in,
   });
-  const response = await client.pollDeviceAuthorizationGrant(config, started, resourceParams(target), signal ? { signal } : undefined);
+  const response = await client.pollDeviceAuthorizationGrant(config, started, resourceParams(target));
   const tokens = tokensFrom(response);
   const subject = response.claims()?.sub;
   return { token: { token: tokens.accessToken, expiresOn: new Date(tokens.expiresAt) }, tokens, ...(subject ? { account: subject } : {}) };
