@@ -3,7 +3,10 @@
 // as an OIDC user (verify + impersonate), and through the proxy's passthrough path. Keep-alive connections on
 // every path, so connection setup is not what is measured. Prints p50/p99 and ratios, and the proxy's CPU per
 // small GET (it runs as its own `clusterconnect auth-proxy` process at the default log level, so its CPU is read
-// from /proc apart from the client's); writes bench/results/authproxy.json. Run: node dist/test/bench/authproxy.js
+// from /proc apart from the client's) on three paths: passthrough; OIDC with one token for every request, which the
+// proxy's verified-token cache (10 s) answers after the first; and OIDC with a new token per request (minted before
+// the timing), which it verifies every time. For both OIDC phases it prints the cache's hits and misses, read from
+// the proxy's own /metrics before and after. Writes bench/results/authproxy.json. Run: node dist/test/bench/authproxy.js
 // (needs `make cluster-up`). BENCH_AUTHPROXY_CPU_PROF=<dir> writes the proxy's --cpu-prof profile there;
 // BENCH_AUTHPROXY_LOG_LEVEL=warn turns the audit lines off, to see what they cost.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,7 @@ import { clusterEndpoint, createTestNamespace, kubeconfigForToken, kubectl, kube
 import { httpsCall } from '../support/https-call.js';
 import { createSelfSignedCertificate } from '../support/oidc/self-signed-cert.js';
 import { startTestOidcProvider } from '../support/oidc-provider.js';
+import { percentile } from '../support/percentile.js';
 import { withCpu } from '../support/process-cpu.js';
 import { repoPath } from '../support/repo.js';
 import { freePort, startRole } from '../support/role-process.js';
@@ -23,12 +27,33 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
 const WARMUP = 40;
 /** Sequential GETs per CPU phase: at /proc's 10 ms resolution, 2,000 × ~0.5 ms is about 1 % precision. */
 const CPU_REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 2000);
+/** GETs in the new-token phase, each with a token of its own (minted beforehand, so the provider's work is not timed). */
+const NEW_TOKEN_REQUESTS = Number(process.env.BENCH_NEW_TOKENS ?? 1000);
 const CPU_PROFILE_DIR = process.env.BENCH_AUTHPROXY_CPU_PROF;
 const USER_OID = 'be4c0000-0000-4000-8000-00000000be4c';
+const CACHE_METRIC = 'clusterconnect_authproxy_token_cache_lookups_total';
 
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? NaN;
+/** The proxy's verified-token cache counters, from its ops /metrics. */
+async function tokenCacheLookups(opsPort: number): Promise<{ hit: number; miss: number }> {
+  const response = await fetch(`http://127.0.0.1:${opsPort}/metrics`);
+  const text = await response.text();
+  const value = (result: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${CACHE_METRIC}{result="${result}"}`));
+    if (line === undefined) throw new Error(`kube-aad-proxy's /metrics has no ${CACHE_METRIC}{result="${result}"}`);
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  return { hit: value('hit'), miss: value('miss') };
+}
+
+/** Tokens from the test provider, a few requests at a time. */
+async function mintTokens(mint: () => Promise<string>, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < count) tokens[next++] = await mint();
+  }));
+  if (new Set(tokens).size !== count) throw new Error(`the provider minted ${new Set(tokens).size} distinct tokens of ${count}: the new-token phase would hit the cache`);
+  return tokens;
 }
 
 function getter(url: string, token: string, ca: string, agent: Agent): () => Promise<void> {
@@ -47,7 +72,6 @@ async function measure(url: string, token: string, ca: string, agent: Agent): Pr
     await once();
     samples.push(performance.now() - start);
   }
-  samples.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 1000) / 1000;
   return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length) };
 }
@@ -81,8 +105,8 @@ async function main(): Promise<void> {
     const proxyProcess = startRole(
       'kube-aad-proxy',
       [
-        'auth-proxy', '--address', '127.0.0.1', '--port', String(port), '--ops-address', '127.0.0.1', '--ops-port', String(opsPort),
-        '--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key'), '--kubeconfig', kubeconfigForToken(proxyToken),
+        'auth-proxy', '--address', '127.0.0.1', '--port', String(port), '--ops-host', '127.0.0.1', '--ops-port', String(opsPort),
+        '--tls-cert-file', join(dir, 'tls.crt'), '--tls-key-file', join(dir, 'tls.key'), '--kubeconfig', kubeconfigForToken(proxyToken, 'kube-aad-proxy', dir),
         '--oidc-issuer-url', provider.issuer, '--oidc-audience', provider.audience, '--oidc-ca-file', join(dir, 'issuer-ca.crt'),
       ],
       { env: { LOG_LEVEL: process.env.BENCH_AUTHPROXY_LOG_LEVEL ?? 'info' }, nodeOptions: CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR] : [] },
@@ -105,16 +129,29 @@ async function main(): Promise<void> {
       agents.forEach((agent) => agent.destroy());
     }
 
-    // CPU the proxy process spends per small GET, each path on its own keep-alive connection after a warm-up.
+    // CPU the proxy process spends per small GET, each path on its own keep-alive connection after a warm-up:
+    // passthrough; OIDC with one token throughout (the cached path, once verified); OIDC with a new token for
+    // every request (verified every time). The tokens for the last are minted now, before anything is timed.
+    const freshTokens = await mintTokens(() => provider.token('bench-user'), WARMUP + NEW_TOKEN_REQUESTS);
     const cpuPerRequestUs: Record<string, number> = {};
-    for (const [name, token] of [['passthrough', readerToken], ['OIDC', userToken]] as const) {
+    const tokenCache: Record<string, { hit: number; miss: number }> = {};
+    // token(i): the bearer of the i-th request, warm-up (i < WARMUP) included.
+    const phases = [
+      { name: 'passthrough', token: () => readerToken, requests: CPU_REQUESTS },
+      { name: 'OIDC', token: () => userToken, requests: CPU_REQUESTS },
+      { name: 'OIDC, new token', token: (i: number) => freshTokens[i]!, requests: NEW_TOKEN_REQUESTS },
+    ];
+    for (const { name, token, requests } of phases) {
       const agent = new Agent({ keepAlive: true });
-      const once = getter(`${proxy.url}${paths.GET}`, token, tls.certPem, agent);
-      for (let i = 0; i < WARMUP; i++) await once();
+      const get = (i: number) => getter(`${proxy.url}${paths.GET}`, token(i), tls.certPem, agent)();
+      for (let i = 0; i < WARMUP; i++) await get(i);
+      const before = await tokenCacheLookups(opsPort);
       const { cpuSeconds } = await withCpu([{ name, pid: proxyProcess.child.pid ?? 0 }], async () => {
-        for (let i = 0; i < CPU_REQUESTS; i++) await once();
+        for (let i = WARMUP; i < WARMUP + requests; i++) await get(i);
       });
-      cpuPerRequestUs[name] = Math.round(((cpuSeconds[name] ?? 0) * 1e6) / CPU_REQUESTS);
+      const after = await tokenCacheLookups(opsPort);
+      cpuPerRequestUs[name] = Math.round(((cpuSeconds[name] ?? 0) * 1e6) / requests);
+      tokenCache[name] = { hit: after.hit - before.hit, miss: after.miss - before.miss };
       agent.destroy();
     }
 
@@ -129,12 +166,17 @@ async function main(): Promise<void> {
     }
     console.log(`kube-aad-proxy added latency, ${ITERATIONS} sequential requests per row (after ${WARMUP} warm-up), keep-alive:`);
     console.log(rows.join('\n'));
-    console.log(`CPU per request, kube-aad-proxy: passthrough GET ${cpuPerRequestUs.passthrough} µs, OIDC GET ${cpuPerRequestUs.OIDC} µs (${CPU_REQUESTS} sequential each, from /proc)`);
+    const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    const cache = (name: string) => `token cache ${count(tokenCache[name]?.hit ?? 0, 'hit', 'hits')}, ${count(tokenCache[name]?.miss ?? 0, 'miss', 'misses')}`;
+    console.log(`CPU per request, kube-aad-proxy (sequential GETs, from /proc; cache counts from its /metrics around each phase):`);
+    console.log(`  passthrough GET ${cpuPerRequestUs.passthrough} µs (${CPU_REQUESTS} GETs)`);
+    console.log(`  OIDC GET, one token for all ${cpuPerRequestUs.OIDC} µs (${CPU_REQUESTS} GETs; ${cache('OIDC')})`);
+    console.log(`  OIDC GET, a new token per request ${cpuPerRequestUs['OIDC, new token']} µs (${NEW_TOKEN_REQUESTS} GETs; ${cache('OIDC, new token')})`);
     const out = repoPath('bench/results/authproxy.json');
     mkdirSync(repoPath('bench/results'), { recursive: true });
     writeFileSync(
       out,
-      JSON.stringify({ benchmark: 'authproxy', date: new Date().toISOString(), node: process.version, iterations: ITERATIONS, warmup: WARMUP, unit: 'ms', listItems: items.length, results, cpuRequests: CPU_REQUESTS, cpuPerRequestUs }, null, 2) + '\n',
+      JSON.stringify({ benchmark: 'authproxy', date: new Date().toISOString(), node: process.version, iterations: ITERATIONS, warmup: WARMUP, unit: 'ms', listItems: items.length, results, cpuRequests: CPU_REQUESTS, newTokenRequests: NEW_TOKEN_REQUESTS, cpuPerRequestUs, tokenCache }, null, 2) + '\n',
     );
     console.log(`wrote ${out}`);
   } finally {

@@ -10,11 +10,12 @@ import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { clusterEndpoint, createTestNamespace, helmPath, kubeconfigForToken, kubectl, kubectlOk, kubectlPath, requireCluster } from '../support/cluster.js';
+import { percentile } from '../support/percentile.js';
 import { repoPath } from '../support/repo.js';
 import { kernelForwardingAvailable } from '../support/pods/kernel-service.js';
 import { freePort, startRole } from '../support/role-process.js';
 import { withCpu } from '../support/process-cpu.js';
-import { syscallsPer, withSyscalls } from '../support/process-syscalls.js';
+import { requireStrace, syscallsPer, withSyscalls } from '../support/process-syscalls.js';
 import { run } from '../support/run.js';
 import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
 
@@ -77,11 +78,6 @@ function makePath(name: string, base: URL, options: { token?: string; ca?: strin
   };
   return { name, request, watch, close: () => { agent.destroy(); watchAgent.destroy(); } };
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
 
 async function smallGets(path: Path, url: string, clients: number, perClient: number): Promise<{ p50: number; p99: number }> {
   await Promise.all(Array.from({ length: clients }, () => path.request(url))); // opens each client's connection
@@ -165,6 +161,7 @@ async function proxyReadyTime(system: LocalSystem, clusterName: string, token: s
 
 async function main(): Promise<void> {
   requireCluster();
+  if (process.env.BENCH_STRACE === '1') requireStrace(); // before minutes of work, not at the strace phase
   const install = await run(helmPath, ['upgrade', '--install', RELEASE, repoPath('helm/clusterconnect-agent'), '-n', SYSTEM_NAMESPACE, '--create-namespace', '--kubeconfig', repoPath('.cache/cluster/kubeconfig'), '--wait']);
   if (install.code !== 0) throw new Error(`helm install failed: ${install.stderr}`);
   const ns = await createTestNamespace('bench');
@@ -283,4 +280,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+main().catch((error: unknown) => {
+  console.error(`bench-e2e failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,6 +1,7 @@
 // Tunnel benchmark (not a timed test): relay, agent and client proxy as real processes on loopback, compared in
 // the same run with a plain Node TCP pipe (one forwarding process). Writes bench/results/tunnel.json and prints a
-// table. Run: npm run build && node dist/test/bench/tunnel.js
+// table, then the CPU seconds each process spent on a second, warm run of the throughput, 1-stream and 64-stream
+// workloads (read from /proc) and what they imply. Run: npm run build && node dist/test/bench/tunnel.js
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,12 +9,13 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { percentile } from '../support/percentile.js';
 import { repoPath } from '../support/repo.js';
 import { freePort, startRole } from '../support/role-process.js';
 import type { RoleProcess } from '../support/role-process.js';
 import { makeWorkspace } from '../integration/fixture.js';
 import { withCpu } from '../support/process-cpu.js';
-import { syscallsPer, withSyscalls } from '../support/process-syscalls.js';
+import { requireStrace, syscallsPer, withSyscalls } from '../support/process-syscalls.js';
 import { testCaPem } from '../unit/relay/fixtures.js';
 
 const THROUGHPUT_BYTES = Number(process.env.BENCH_BYTES ?? 256 * 1024 * 1024);
@@ -116,11 +118,6 @@ async function roundTrips(port: number, count: number): Promise<number[]> {
   return latencies;
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
 async function latency(port: number, streams: number, perStream: number) {
   const all = (await Promise.all(Array.from({ length: streams }, () => roundTrips(port, perStream)))).flat();
   return { p50: percentile(all, 50), p99: percentile(all, 99) };
@@ -219,6 +216,7 @@ function cpuBoundLines(results: { throughputCpu: Record<string, number>; through
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_STRACE === '1') requireStrace(); // before minutes of work, not at the strace phase
   const cpus = (await import('node:os')).cpus().length;
   const upstream = await echoServer();
   const upstreamPort = (upstream.address() as AddressInfo).port;
@@ -264,6 +262,24 @@ async function main(): Promise<void> {
     // The pipe process and this one (client and echo server) on the baseline path, to compare CPU per unit of work.
     const baselineProcesses = [{ name: 'pipe', pid: pipe.pid ?? 0 }, { name: 'bench', pid: process.pid }];
     const phase = async <T>(name: string, run: () => Promise<T>, none: T): Promise<T> => (PHASES.has(name) ? run() : none);
+    // Two runs per path and workload, on purpose: the first gives the figure and warms the processes up (V8 compiles
+    // the hot paths), and the CPU is read on the second. Read on a first run, the CPU would mix in that compilation
+    // (a fresh pipe process spent 0.41-0.68 s on its first 256 MB, 0.34-0.53 s on later ones) and the ratios with it.
+    const pipeAndTunnel = async <T>(work: (port: number) => Promise<T>) => {
+      const figures = { pipe: await work(pipePort), tunnel: await work(proxyPort) };
+      const pipeCpu = (await withCpu(baselineProcesses, () => work(pipePort))).cpuSeconds;
+      const tunnelCpu = (await withCpu(cpuOf(processes), () => work(proxyPort))).cpuSeconds;
+      return { figures, tunnelCpu, pipeCpu };
+    };
+    const notRun = <T>(figure: T) => ({ figures: { pipe: figure, tunnel: figure }, tunnelCpu: {} as Record<string, number>, pipeCpu: {} as Record<string, number> });
+    const throughputRun = await phase('throughput', () => pipeAndTunnel(throughput), notRun(NaN));
+    // strace slows every process it is attached to, so syscalls are counted on runs of their own.
+    const throughputSyscalls = process.env.BENCH_STRACE === '1' ? await phase('throughput', async () => ({
+      ...(await withSyscalls(cpuOf(processes), () => throughput(proxyPort))).syscalls,
+      ...(await withSyscalls(baselineProcesses.slice(0, 1), () => throughput(pipePort))).syscalls,
+    }), {}) : {};
+    const latency1Run = await phase('latency1', () => pipeAndTunnel((port) => latency(port, 1, SEQUENTIAL_REQUESTS)), notRun(skipped));
+    const latency64Run = await phase('latency64', () => pipeAndTunnel((port) => latency(port, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM)), notRun(skipped));
     const results = {
       date: new Date().toISOString(),
       node: process.version,
@@ -271,18 +287,17 @@ async function main(): Promise<void> {
       // BENCH_ONLY runs a subset; the phases left out hold placeholders (NaN, 0), so say which ran.
       phases: [...PHASES],
       note: RELAY_TLS ? 'relay serving wss (TLS on both tunnel hops)' : 'relay with --insecure (plain ws): measures framing and multiplexing, not the relay TLS layer',
-      throughputMBps: await phase('throughput', async () => ({ pipe: await throughput(pipePort), tunnel: await throughput(proxyPort) }), { pipe: NaN, tunnel: NaN }),
-      throughputCpu: await phase('throughput', async () => (await withCpu(cpuOf(processes), () => throughput(proxyPort))).cpuSeconds, {}),
-      throughputPipeCpu: await phase('throughput', async () => (await withCpu(baselineProcesses, () => throughput(pipePort))).cpuSeconds, {}),
-      throughputSyscalls: process.env.BENCH_STRACE === '1' ? await phase('throughput', async () => ({
-        ...(await withSyscalls(cpuOf(processes), () => throughput(proxyPort))).syscalls,
-        ...(await withSyscalls(baselineProcesses.slice(0, 1), () => throughput(pipePort))).syscalls,
-      }), {}) : {},
-      latency1: await phase('latency1', async () => ({ pipe: await latency(pipePort, 1, SEQUENTIAL_REQUESTS), tunnel: await latency(proxyPort, 1, SEQUENTIAL_REQUESTS) }), { pipe: skipped, tunnel: skipped }),
-      latency1Cpu: await phase('latency1', async () => (await withCpu(cpuOf(processes), () => latency(proxyPort, 1, SEQUENTIAL_REQUESTS))).cpuSeconds, {}),
-      latency64: await phase('latency64', async () => ({ pipe: await latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM), tunnel: await latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM) }), { pipe: skipped, tunnel: skipped }),
-      latency64Cpu: await phase('latency64', async () => (await withCpu(cpuOf(processes), () => latency(proxyPort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM))).cpuSeconds, {}),
-      latency64PipeCpu: await phase('latency64', async () => (await withCpu(baselineProcesses, () => latency(pipePort, CONCURRENT_STREAMS, REQUESTS_PER_CONCURRENT_STREAM))).cpuSeconds, {}),
+      // Each *Cpu figure is read on a second, warm run of the workload whose figure sits above it.
+      throughputMBps: throughputRun.figures,
+      throughputCpu: throughputRun.tunnelCpu,
+      throughputPipeCpu: throughputRun.pipeCpu,
+      throughputSyscalls,
+      latency1: latency1Run.figures,
+      latency1Cpu: latency1Run.tunnelCpu,
+      latency1PipeCpu: latency1Run.pipeCpu,
+      latency64: latency64Run.figures,
+      latency64Cpu: latency64Run.tunnelCpu,
+      latency64PipeCpu: latency64Run.pipeCpu,
       concurrentStreams: await phase('streams', async () => ({ pipe: await manyStreams(pipePort), tunnel: await manyStreams(proxyPort) }), { pipe: { ok: 0, seconds: NaN }, tunnel: { ok: 0, seconds: NaN } }),
       idleAgents: await phase('idle', () => idleAgentMemory(ws), { agents: 0, held: 0, rssBefore: 0, rssAfter: 0, perAgentKiB: NaN }),
     };
@@ -307,10 +322,11 @@ async function main(): Promise<void> {
     console.log(`\nCPU seconds, ${f(THROUGHPUT_BYTES / 1e6, 0)} MB echo through the tunnel (a second run): ${cpu(results.throughputCpu)}`);
     console.log(`CPU seconds, the same echo through the TCP pipe: ${cpu(results.throughputPipeCpu)}`);
     for (const [name, counts] of Object.entries(results.throughputSyscalls)) {
-      console.log(`syscalls per MB echoed (BENCH_STRACE), ${name}: ${syscallsPer(counts, THROUGHPUT_BYTES / 1e6, 101, 1)}`);
+      console.log(`syscalls per MB echoed (BENCH_STRACE, a run of its own), ${name}: ${syscallsPer(counts, THROUGHPUT_BYTES / 1e6, 101, 1)}`);
     }
-    console.log(`CPU seconds, ${SEQUENTIAL_REQUESTS} sequential 1 KB round trips (a second run): ${cpu(results.latency1Cpu)}`);
-    console.log(`CPU seconds, ${CONCURRENT_STREAMS} streams x ${REQUESTS_PER_CONCURRENT_STREAM} 1 KB round trips (a second run): ${cpu(results.latency64Cpu)}`);
+    console.log(`CPU seconds, ${SEQUENTIAL_REQUESTS} sequential 1 KB round trips through the tunnel (a second run): ${cpu(results.latency1Cpu)}`);
+    console.log(`CPU seconds, the same round trips through the TCP pipe: ${cpu(results.latency1PipeCpu)}`);
+    console.log(`CPU seconds, ${CONCURRENT_STREAMS} streams x ${REQUESTS_PER_CONCURRENT_STREAM} 1 KB round trips through the tunnel (a second run): ${cpu(results.latency64Cpu)}`);
     console.log(`CPU seconds, the same round trips through the TCP pipe: ${cpu(results.latency64PipeCpu)}`);
     for (const line of cpuBoundLines(results, cpus)) console.log(line);
     console.log(`\nwrote ${repoPath('bench/results/tunnel.json')}`);
@@ -323,5 +339,10 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
-process.exit(0);
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench-tunnel failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { createTestNamespace, kubectl, kubectlOk, kubectlPath, requireCluster, stateDir, waitFor } from '../support/cluster.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
-import { cliPath, freePort } from '../support/role-process.js';
+import { cliPath, freePort, runRole } from '../support/role-process.js';
 import { repoPath } from '../support/repo.js';
 import { run } from '../support/run.js';
 import { startLocalSystem, type LocalSystem } from '../support/system/local-system.js';
@@ -225,7 +225,7 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
     writeFileSync(caFile, provider.caPem);
     writeFileSync(secretFile, 'alice-secret', { mode: 0o600 });
     const target = ['--authority', provider.issuer, '--client-id', 'alice', '--scope', `${AUDIENCE}/.default`, '--authority-ca-file', caFile];
-    const login = await run(process.execPath, [cliPath, 'login', '--client-secret-file', secretFile, ...target], { env: { ...process.env, CLUSTERCONNECT_CONFIG_DIR: configDir } });
+    const login = await runRole('login', ['login', '--client-secret-file', secretFile, ...target], { env: { CLUSTERCONNECT_CONFIG_DIR: configDir } });
     expect(login.code, login.stderr).to.equal(0);
     kubeconfig = system.kubeconfigThroughTunnel({
       exec: {

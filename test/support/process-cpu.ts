@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 /** CPU seconds (user + system) a process has used; USER_HZ is 100 on Linux. */
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;

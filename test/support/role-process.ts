@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { repoPath } from './repo.js';
+import { run, type RunOptions, type RunResult } from './run.js';
 
 export interface RoleProcess {
   name: string;
@@ -35,19 +36,27 @@ export interface RoleOptions {
   nodeOptions?: string[];
 }
 
+/** node [nodeOptions] main.js args, and its environment: this process's, LOG_LEVEL=debug, then `options.env`. */
+const roleCommand = (args: string[], options: RoleOptions) => ({
+  args: [...(options.nodeOptions ?? []), cliPath, ...args],
+  env: { ...process.env, LOG_LEVEL: 'debug', ...options.env },
+});
+
 export function startRole(name: string, args: string[], options: RoleOptions = {}): RoleProcess {
-  return startCommand(name, process.execPath, [...(options.nodeOptions ?? []), cliPath, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'debug', ...options.env },
-    cwd: options.cwd,
-  });
+  const command = roleCommand(args, options);
+  return startCommand(name, process.execPath, command.args, { env: command.env, cwd: options.cwd });
 }
 
-/** Runs a command (`clusters`, a `proxy` that fails, `login`) to completion; stdout and stderr stay apart, so a
- *  test can check that stdout holds exactly the ready line, the YAML or the table. */
-export async function runRole(name: string, args: string[], options: RoleOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = startRole(name, args, options);
-  const code = await proc.exited;
-  return { code, stdout: proc.stdout(), stderr: proc.stderr() };
+/** Runs a command (`clusters`, a `proxy` that fails, `login`, `relay keygen`) to completion with run(): stdout and
+ *  stderr stay apart, so a test can check that stdout holds exactly the ready line, the YAML or the table; killed
+ *  after `timeoutMs` (run()'s default, 60 s), and then its code is null. */
+export async function runRole(name: string, args: string[], options: RoleOptions & Pick<RunOptions, 'input' | 'timeoutMs'> = {}): Promise<RunResult> {
+  const command = roleCommand(args, options);
+  try {
+    return await run(process.execPath, command.args, { env: command.env, cwd: options.cwd, input: options.input, timeoutMs: options.timeoutMs });
+  } catch (error) {
+    throw new Error(`${name}: clusterconnect did not start: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Any command, with the same log collection; `env` is its whole environment. */

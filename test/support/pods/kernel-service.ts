@@ -5,6 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import type { Endpoint } from './services.js';
 
 const CHAIN_PREFIX = 'CCSVC-';
+/** Numbers this process's chains (CCSVC-<pid>-<n>) across every LocalServices in it, so two never share a name. */
+let chainsMade = 0;
 /** How often endpoints are re-read: the pod runner may restart a pod on a new host port. */
 const REFRESH_MS = 250;
 
@@ -24,8 +26,8 @@ export class KernelServicePort {
   private installed = '';
   private readonly timer: NodeJS.Timeout;
 
-  constructor(address: string, port: number, index: number, private readonly endpoints: () => Endpoint[]) {
-    this.chain = `${CHAIN_PREFIX}${process.pid}-${index}`;
+  constructor(address: string, port: number, private readonly endpoints: () => Endpoint[]) {
+    this.chain = `${CHAIN_PREFIX}${process.pid}-${chainsMade++}`;
     iptables(['-N', this.chain]);
     iptables(['-A', 'OUTPUT', '-d', address, '-p', 'tcp', '--dport', String(port), '-j', this.chain]);
     this.refresh();

@@ -1,7 +1,8 @@
-// A small stand-in for kube-proxy and cluster DNS: each Service gets a loopback address (127.0.0.10, .11, …) that
-// listens on the Service's ports and forwards to the local pods behind it, round robin; a hosts file maps the
-// Service's DNS names to that address (the pod runner mounts it as the pods' /etc/hosts). With `kernel` forwarding
-// the address forwards through iptables DNAT instead of a userspace listener (kernel-service.ts).
+// A small stand-in for kube-proxy and cluster DNS: each Service gets a loopback address (127.0.0.10, .11, …, unique
+// among the instances open in this process) that listens on the Service's ports and forwards to the local pods
+// behind it, round robin; a hosts file maps the Service's DNS names to that address (the pod runner mounts it as the
+// pods' /etc/hosts). With `kernel` forwarding the address forwards through iptables DNAT instead of a userspace
+// listener (kernel-service.ts).
 import type { V1Service } from '@kubernetes/client-node';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -14,13 +15,24 @@ export interface Endpoint { host: string; port: number }
 /** userspace: a Node listener per Service port (the default: no privileges needed); kernel: iptables DNAT. */
 export type ServiceForwarding = 'userspace' | 'kernel';
 
+/** The last octets of the loopback addresses held by every open LocalServices in this process: two instances at
+ *  once (say two systems in one test run) must not both forward 127.0.0.10. Released on close. */
+const addressesInUse = new Set<number>();
+function takeAddress(): number {
+  let octet = 10;
+  while (addressesInUse.has(octet)) octet++;
+  if (octet > 254) throw new Error('LocalServices: no loopback address left (127.0.0.10-254 all in use)');
+  addressesInUse.add(octet);
+  return octet;
+}
+
 export class LocalServices {
   readonly hostsFile: string;
   private readonly servers: Server[] = [];
   private readonly kernelPorts: KernelServicePort[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly entries: string[] = [];
-  private nextAddress = 10;
+  private readonly addresses: number[] = [];
 
   constructor(private readonly forwarding: ServiceForwarding = 'userspace') {
     if (forwarding === 'kernel') removeStaleKernelServices();
@@ -30,12 +42,14 @@ export class LocalServices {
 
   /** Exposes the Service; `endpoints(targetPort)` returns where its pods listen now. */
   async expose(service: V1Service, endpoints: (targetPort: string | number) => Endpoint[]): Promise<string> {
-    const address = `127.0.0.${this.nextAddress++}`;
+    const octet = takeAddress();
+    this.addresses.push(octet);
+    const address = `127.0.0.${octet}`;
     const name = service.metadata?.name ?? '';
     const namespace = service.metadata?.namespace ?? '';
     for (const port of service.spec?.ports ?? []) {
       if (this.forwarding === 'kernel') {
-        this.kernelPorts.push(new KernelServicePort(address, port.port, this.kernelPorts.length, () => endpoints(port.targetPort ?? port.port)));
+        this.kernelPorts.push(new KernelServicePort(address, port.port, () => endpoints(port.targetPort ?? port.port)));
         continue;
       }
       let turn = 0;
@@ -70,6 +84,7 @@ export class LocalServices {
     for (const port of this.kernelPorts.splice(0)) port.close();
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(this.servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    for (const octet of this.addresses.splice(0)) addressesInUse.delete(octet);
     removeTempDir(dirname(this.hostsFile));
   }
 

@@ -10,8 +10,7 @@ import { clusterEndpoint, kubeconfigForToken, kubectlOk, waitFor } from '../clus
 import { createSelfSignedCertificate } from '../oidc/self-signed-cert.js';
 import { runPodLocally, type RunningPod } from '../pods/run-pod.js';
 import { LocalServices, type ServiceForwarding } from '../pods/services.js';
-import { cliPath, freePort, startRole, type RoleProcess } from '../role-process.js';
-import { run } from '../run.js';
+import { freePort, runRole, startRole, type RoleProcess } from '../role-process.js';
 import { makeTempDir, removeTempDir } from '../temp-dir.js';
 
 export interface LocalSystemOptions {
@@ -56,7 +55,7 @@ export interface LocalSystem {
 }
 
 const cli = async (...args: string[]) => {
-  const result = await run(process.execPath, [cliPath, ...args]);
+  const result = await runRole(`clusterconnect ${args[0]}`, args);
   if (result.code !== 0) throw new Error(`clusterconnect ${args[0]} ${args[1] ?? ''} failed: ${result.stderr.trim()}`);
   return result.stdout.trim();
 };
