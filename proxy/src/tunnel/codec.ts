@@ -51,13 +51,29 @@ export function truncateUtf8(text: string, maxBytes: number): Buffer {
 
 /** DATA is the hot path: one allocation, one copy of the payload. */
 export function encodeData(streamId: number, payload: Uint8Array): Buffer {
+  checkDataPayload(streamId, payload);
+  const buf = header(FrameType.Data, streamId, payload.length);
+  buf.set(payload, FRAME_HEADER_SIZE);
+  return buf;
+}
+
+/** encodeData into `target` (at least header + payload long, e.g. a pooled buffer); returns the frame's bytes. */
+export function encodeDataInto(target: Buffer, streamId: number, payload: Uint8Array): Buffer {
+  checkDataPayload(streamId, payload);
+  const size = FRAME_HEADER_SIZE + payload.length;
+  if (target.length < size) throw new FrameEncodeError(`a ${target.length}-byte buffer cannot hold a ${size}-byte DATA frame`);
+  target[0] = FrameType.Data;
+  target[1] = 0;
+  target.writeUInt32BE(streamId, STREAM_ID_OFFSET);
+  target.set(payload, FRAME_HEADER_SIZE);
+  return target.subarray(0, size);
+}
+
+function checkDataPayload(streamId: number, payload: Uint8Array): void {
   checkStreamId(streamId, false);
   if (payload.length === 0 || payload.length > MAX_DATA_PAYLOAD) {
     throw new FrameEncodeError(`DATA payload of ${payload.length} bytes is outside 1..${MAX_DATA_PAYLOAD}`);
   }
-  const buf = header(FrameType.Data, streamId, payload.length);
-  buf.set(payload, FRAME_HEADER_SIZE);
-  return buf;
 }
 
 function encodeCodeAndReason(type: number, streamId: number, code: number, reason: string): Buffer {

@@ -104,7 +104,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       logger: this.logger,
       isClosed: () => this.isClosed,
       sendControl: (frame) => this.sendControl(frame),
-      sendMessage: (message, dataBytes) => this.sendMessage(message, dataBytes),
+      sendMessage: (message, dataBytes, onWritten) => this.sendMessage(message, dataBytes, onWritten),
       transportBlocked: () => this.transport.bufferedAmount >= this.highWaterMark,
       waitForDrain: (stream) => this.waitForDrain(stream),
       streamFinished: (stream) => this.forgetStream(stream),
@@ -284,9 +284,9 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   }
 
   /** The one way DATA leaves: TunnelStreams encode it, FrameStreams forward the message they received. */
-  private sendMessage(message: Buffer, dataBytes: number): void {
+  private sendMessage(message: Buffer, dataBytes: number, onWritten?: () => void): void {
     if (this.isClosed) return;
-    this.transport.send(message);
+    this.transport.send(message, onWritten);
     this.counters.bytesSent += dataBytes;
     this.checkHardLimit();
   }

@@ -34,8 +34,11 @@ export interface StreamHost {
   readonly logger: Logger;
   isClosed(): boolean;
   sendControl(frame: Frame): void;
-  /** Sends an encoded DATA frame carrying `dataBytes` of payload (encoded by a TunnelStream, or forwarded as is). */
-  sendMessage(message: Buffer, dataBytes: number): void;
+  /**
+   * Sends an encoded DATA frame carrying `dataBytes` of payload (encoded by a TunnelStream, or forwarded as is).
+   * `onWritten`, if given, runs once the message's bytes have left the process, so its buffer may be reused.
+   */
+  sendMessage(message: Buffer, dataBytes: number, onWritten?: () => void): void;
   /** True while the transport holds more than its high-water mark; DATA then waits for a drain. */
   transportBlocked(): boolean;
   waitForDrain(stream: StreamEndpoint): void;

@@ -2,8 +2,9 @@
 // control: it sends DATA only within the credit the peer granted, and grants credit back only as the local
 // application consumes, so a reader that stalls holds at most one window of memory and slows no other stream.
 import { Duplex } from 'node:stream';
-import { encodeData } from './codec.js';
+import { encodeData, encodeDataInto } from './codec.js';
 import { TunnelOpenError, TunnelStreamResetError } from './errors.js';
+import { POOLED_DATA_MIN, dataFrameBuffers } from './frame-buffer-pool.js';
 import { STREAM_READABLE_HIGH_WATER_MARK, receiveGrant } from './flow-control.js';
 import { FrameType, MAX_DATA_PAYLOAD, ResetCode } from './frame.js';
 import type { Frame } from './frame.js';
@@ -247,7 +248,7 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
       }
       const write = this.pendingWrite;
       const size = Math.min(state.sendCredit, write.chunk.length - write.offset, MAX_DATA_PAYLOAD);
-      this.host.sendMessage(encodeData(this.id, write.chunk.subarray(write.offset, write.offset + size)), size);
+      this.sendData(write.chunk.subarray(write.offset, write.offset + size));
       state.spend(size);
       state.recordSent(size);
       write.offset += size;
@@ -256,6 +257,12 @@ export class TunnelStream extends Duplex implements StreamEndpoint {
         write.callback();
       }
     }
+  }
+
+  private sendData(payload: Buffer): void {
+    if (payload.length < POOLED_DATA_MIN) return this.host.sendMessage(encodeData(this.id, payload), payload.length);
+    const buffer = dataFrameBuffers.take();
+    this.host.sendMessage(encodeDataInto(buffer, this.id, payload), payload.length, () => dataFrameBuffers.give(buffer));
   }
 
   private sendCloseWrite(): void {

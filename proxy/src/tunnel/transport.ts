@@ -15,8 +15,12 @@ export interface TransportHandlers {
 export interface MessageTransport {
   /** Installs the handlers; called once, by the session, before anything else. */
   attach(handlers: TransportHandlers): void;
-  /** Queues one message; never blocks. The caller watches `bufferedAmount` for backpressure. */
-  send(message: Buffer): void;
+  /**
+   * Queues one message; never blocks. The caller watches `bufferedAmount` for backpressure. `onWritten`, if given,
+   * runs once the operating system has taken the message's bytes, after which the caller may reuse its buffer; a
+   * transport that cannot tell (or drops the message) never calls it, and the buffer is left to the garbage collector.
+   */
+  send(message: Buffer, onWritten?: () => void): void;
   /** Bytes accepted by `send` but not yet handed to the operating system. */
   readonly bufferedAmount: number;
   /** Graceful close with a WebSocket close code and a short reason. */

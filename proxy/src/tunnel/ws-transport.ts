@@ -69,7 +69,7 @@ export class WebSocketTransport implements MessageTransport {
     return this.ws.bufferedAmount;
   }
 
-  send(message: Buffer): void {
+  send(message: Buffer, onWritten?: () => void): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     // Messages sent in one event-loop turn (every socket read handled in this poll phase, e.g. 64 streams' small
     // frames) leave in one writev instead of one system call each. setImmediate uncorks right after the poll phase:
@@ -80,10 +80,17 @@ export class WebSocketTransport implements MessageTransport {
       this.socket.cork();
       setImmediate(this.uncorkSoon);
     }
-    // The callback runs once ws has handed this message to the socket; it is the only "drained" signal ws gives.
+    // The callback runs once the socket has written this message; it is the only "drained" signal ws gives.
     // Only a sender that found the buffer above the low-water mark can be waiting for a drain, and the last such
     // message flushes after everything queued before it, so messages sent into a near-empty buffer need none.
-    if (this.ws.bufferedAmount > this.lowWaterMark) this.ws.send(message, { binary: true }, this.onSent);
+    const mayWaitForDrain = this.ws.bufferedAmount > this.lowWaterMark;
+    if (onWritten) {
+      this.ws.send(message, { binary: true }, (error) => {
+        // A failed write may still be referenced by the dying socket: leave that buffer to the garbage collector.
+        if (!error) onWritten();
+        if (mayWaitForDrain) this.maybeDrained();
+      });
+    } else if (mayWaitForDrain) this.ws.send(message, { binary: true }, this.onSent);
     else this.ws.send(message, { binary: true });
   }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decodeFrame, encodeData, encodeFrame, truncateUtf8 } from '../../../proxy/src/tunnel/codec.js';
+import { decodeFrame, encodeData, encodeDataInto, encodeFrame, truncateUtf8 } from '../../../proxy/src/tunnel/codec.js';
 import { FrameDecodeError, FrameEncodeError, describeDialError } from '../../../proxy/src/tunnel/errors.js';
 import type { FrameDecodeErrorCode } from '../../../proxy/src/tunnel/errors.js';
 import {
@@ -119,6 +119,16 @@ describe('tunnel/codec', () => {
     expect(() => encodeFrame({ type: FrameType.Open, streamId: 1, target: '', metadata: {} })).to.throw(FrameEncodeError);
     expect(() => encodeFrame({ type: FrameType.Window, streamId: 1, increment: 0 })).to.throw(FrameEncodeError);
     expect(() => encodeFrame({ type: FrameType.Ping, streamId: 0, payload: Buffer.alloc(3) })).to.throw(FrameEncodeError);
+  });
+
+  it('encodes DATA into a given buffer exactly as into a fresh one, overwriting what the buffer held', () => {
+    const payload = Buffer.from('ciphertext bytes');
+    const target = Buffer.alloc(MAX_FRAME_SIZE, 0xee);
+    const message = encodeDataInto(target, 0x01020304, payload);
+    expect(message.equals(encodeData(0x01020304, payload))).to.equal(true);
+    expect(message.buffer).to.equal(target.buffer);
+    expect(() => encodeDataInto(Buffer.alloc(FRAME_HEADER_SIZE + 1), 1, Buffer.from('xy'))).to.throw(FrameEncodeError, /cannot hold/);
+    expect(() => encodeDataInto(target, 0, payload)).to.throw(FrameEncodeError);
   });
 
   it('truncates an over-long reason on a character boundary instead of failing', () => {

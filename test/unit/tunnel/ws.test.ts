@@ -174,6 +174,39 @@ describe('tunnel over a real ws WebSocket on 127.0.0.1', () => {
     answers.forEach((answer, i) => expect(answer.equals(payloads[i] as Buffer)).to.equal(true));
   });
 
+  it('says a message was written only once its bytes have left: reusing the buffer then changes nothing received', async () => {
+    // What the DATA buffer pool relies on. Each buffer is scribbled over the moment onWritten fires; if that came
+    // before the socket wrote it (e.g. while corked), the peer would receive the scribble.
+    const transport = new WebSocketTransport(pair.dialerSocket);
+    const received: Buffer[] = [];
+    pair.listenerSocket.removeAllListeners('message');
+    pair.listenerSocket.on('message', (data: Buffer) => received.push(data));
+    const messages = Array.from({ length: 64 }, () => randomBytes(MAX_FRAME_SIZE));
+    const expected = messages.map((message) => Buffer.from(message));
+    let written = 0;
+    for (const message of messages) {
+      transport.send(message, () => {
+        written++;
+        message.fill(0xff);
+      });
+    }
+    expect(written).to.equal(0);
+    while (received.length < messages.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(written).to.equal(messages.length);
+    received.forEach((message, i) => expect(message.equals(expected[i] as Buffer), `message ${i}`).to.equal(true));
+  });
+
+  it('never reports a message written that its dying socket failed to write', async () => {
+    const transport = new WebSocketTransport(pair.dialerSocket);
+    const underlying = (pair.dialerSocket as unknown as { _socket: net.Socket })._socket;
+    underlying.destroy();
+    let written = false;
+    transport.send(randomBytes(1024), () => (written = true));
+    await once(pair.dialerSocket, 'close');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).to.equal(false);
+  });
+
   it('detects a peer that stops answering (dead-peer timeout) and drops its streams', async () => {
     // A WebSocket peer that accepts the connection and then says nothing at all.
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0, ...tunnelWebSocketOptions });
