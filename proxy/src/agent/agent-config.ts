@@ -1,5 +1,6 @@
 // The agent's settings, from the flags the operator's Deployment passes (see cli/agent-command.ts), validated up
 // front so a bad flag stops the agent with one sentence instead of a crash loop with a stack trace.
+import { readCaBundleFlag } from '../common/ca-bundle.js';
 import { parseDuration } from '../common/duration.js';
 import { readFlagFile } from '../common/flag-file.js';
 import { parseHostPort } from '../common/host-port.js';
@@ -92,7 +93,7 @@ export function agentConfigFromFlags(flags: AgentFlags): AgentConfig {
   // Read now only to fail fast; it is read again on every reconnect so a rotated token is picked up.
   if (readFlagFile(relayTokenFile, '--relay-token-file').trim() === '') throw new Error(`--relay-token-file ${relayTokenFile} is empty`);
   const upstream = parseHostPort(required(flags.upstream, '--upstream'), '--upstream');
-  const caBundlePem = readFlagFile(required(flags.upstreamCaFile, '--upstream-ca-file'), '--upstream-ca-file');
+  const caBundlePem = readCaBundleFlag(required(flags.upstreamCaFile, '--upstream-ca-file'), '--upstream-ca-file');
   const tlsServerName = required(flags.upstreamServerName, '--upstream-server-name');
   let clusterInfo: ClusterConnectionInfo;
   try {
@@ -113,7 +114,7 @@ export function agentConfigFromFlags(flags: AgentFlags): AgentConfig {
     clusterName,
     relayUrls,
     relayTokenFile,
-    ...(flags.relayCaFile ? { relayCaPem: readFlagFile(flags.relayCaFile, '--relay-ca-file') } : {}),
+    ...(flags.relayCaFile ? { relayCaPem: readCaBundleFlag(flags.relayCaFile, '--relay-ca-file') } : {}),
     upstream,
     clusterInfo,
     ...(heartbeat ? { heartbeat } : {}),

@@ -12,7 +12,8 @@ import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
 import { fetchTrusting } from '../authproxy/graph-http.js';
 import { msalClientCertificate } from '../common/client-certificate.js';
 import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
-import { addOpsHostOption, parseFlags, portArgument, readCaBundleFlag } from './flag-helpers.js';
+import { addOpsHostOption, parseFlags, portArgument } from './flag-helpers.js';
+import { readCaBundleFlag } from '../common/ca-bundle.js';
 
 interface AuthProxyFlags {
   address: string;

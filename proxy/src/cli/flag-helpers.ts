@@ -1,9 +1,7 @@
-// Small helpers the role commands share: repeatable flags, port arguments, the ops address flag, CA bundle files,
-// and turning a validation error into commander's one-line usage error (exit code 2) instead of a run-time failure.
+// Small helpers the role commands share: repeatable flags, port arguments, the ops address flag, and
+// turning a validation error into commander's one-line usage error (exit code 2) instead of a run-time failure.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { certificateFingerprints } from '../client/ca-pin.js';
-import { readFlagFile } from '../common/flag-file.js';
 import { portFromText } from '../common/port.js';
 
 /** For repeatable flags: `--relay-url a --relay-url b` → ['a', 'b']. */
@@ -30,18 +28,6 @@ export function addOpsHostOption(command: Command): Command {
   // Sets --ops-host's own value, so the flags' types and configs know one name; the last one given wins, as for a repeated flag.
   command.on('option:ops-address', (host: string) => command.setOptionValueWithSource('opsHost', host, 'cli'));
   return command;
-}
-
-/** A CA bundle flag's file (--oidc-ca-file, --certificate-authority, ...): at least one PEM certificate, every one
- *  parseable, or an error naming the flag, the file and the fix now rather than at the first TLS handshake. */
-export function readCaBundleFlag(path: string, flag: string): string {
-  const pem = readFlagFile(path, flag);
-  try {
-    certificateFingerprints(pem, `${flag} ${path}`);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; give the CA bundle in PEM (BEGIN CERTIFICATE blocks)`, { cause: error });
-  }
-  return pem;
 }
 
 /** Runs a flag parser; a thrown message becomes "error: <message>" and exit code 2. */

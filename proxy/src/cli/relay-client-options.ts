@@ -2,7 +2,7 @@
 // `clusters`: a relay-minted client token (file, inline or $CLUSTERCONNECT_RELAY_TOKEN), or else an OIDC access
 // token for the relay's audience from `clusterconnect login`'s cache.
 import type { Command } from 'commander';
-import { readFlagFile } from '../common/flag-file.js';
+import { readCaBundleFlag } from '../common/ca-bundle.js';
 import { parseRelayUrl } from '../common/relay-url.js';
 import { fileRelayCredential, inlineRelayCredential, oidcRelayCredential } from '../client/relay-credential.js';
 import type { RelayCredential } from '../client/relay-credential.js';
@@ -56,7 +56,7 @@ export function relayClientFromFlags(flags: RelayClientFlags, target: LoginTarge
   if (!relay) throw new Error(`--relay is required (or set ${RELAY_URL_ENV}), e.g. --relay wss://relay.example.com`);
   const relayUrl = parseRelayUrl(relay, flags.insecure === true, '--relay');
   if (flags.relayTokenFile && flags.relayToken) throw new Error('pass --relay-token-file or --relay-token, not both');
-  const relayCaPem = flags.relayCaFile ? readFlagFile(flags.relayCaFile, '--relay-ca-file') : undefined;
+  const relayCaPem = flags.relayCaFile ? readCaBundleFlag(flags.relayCaFile, '--relay-ca-file') : undefined;
   const inline = flags.relayToken ?? env[RELAY_TOKEN_ENV];
   const oidcFlags = flags.relayScope !== undefined || flags.relayAudience !== undefined;
   let credential: RelayCredential;

@@ -12,7 +12,8 @@ import { checkClusterName } from '../relay/cluster-name.js';
 import { RELAY_ROLES } from '../relay/credentials/relay-token.js';
 import type { RelayRole } from '../relay/credentials/relay-token.js';
 import type { RelayConfig } from '../relay/relay-config.js';
-import { addOpsHostOption, collect, parseFlags, readCaBundleFlag } from './flag-helpers.js';
+import { addOpsHostOption, collect, parseFlags } from './flag-helpers.js';
+import { readCaBundleFlag } from '../common/ca-bundle.js';
 
 interface RelayFlags {
   listen: string;

@@ -1,23 +1,7 @@
 // --certificate-authority pins the cluster's CA: the relay serves the CA bundle kubectl trusts, so without a pin a
 // hostile relay could hand out its own CA and terminate kubectl's TLS itself. With a pin, the relay's copy must
 // hold exactly the pinned certificates, or the proxy refuses to start.
-import { X509Certificate, createHash } from 'node:crypto';
-import { PEM_CERTIFICATE } from '../common/client-certificate.js';
-
-/** SHA-256 fingerprints (hex, colon-separated as openssl prints them) of every certificate in a PEM bundle. */
-export function certificateFingerprints(pem: string, what = 'CA bundle'): string[] {
-  const blocks = pem.match(new RegExp(PEM_CERTIFICATE, 'g')) ?? [];
-  if (blocks.length === 0) throw new Error(`${what} holds no PEM certificate`);
-  return blocks.map((block) => {
-    let der: Buffer;
-    try {
-      der = new X509Certificate(block).raw;
-    } catch (error) {
-      throw new Error(`${what} holds a certificate that cannot be parsed (${(error as Error).message})`, { cause: error });
-    }
-    return (createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g) ?? []).join(':');
-  });
-}
+import { certificateFingerprints } from '../common/ca-bundle.js';
 
 export class CaPinMismatchError extends Error {
   override readonly name = 'CaPinMismatchError';

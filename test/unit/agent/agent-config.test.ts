@@ -9,10 +9,13 @@ import { makeKeys, testCaPem } from '../relay/fixtures.js';
 
 describe('agent flags', () => {
   let flags: AgentFlags;
+  let notACa: string;
   before(async () => {
     const keys = await makeKeys();
     const caFile = join(keys.dir, 'upstream-ca.pem');
     writeFileSync(caFile, await testCaPem());
+    notACa = join(keys.dir, 'not-a-ca.pem');
+    writeFileSync(notACa, 'this is a token, not a certificate\n');
     // Exactly what the operator's Deployment passes.
     flags = {
       clusterName: 'prod-eu',
@@ -57,6 +60,9 @@ describe('agent flags', () => {
     expect(bad({ clusterName: 'Prod_EU' })).to.throw('cluster name "Prod_EU" is not valid');
     expect(bad({ heartbeatLeaseNamespace: undefined })).to.throw('--heartbeat-lease-namespace');
     expect(bad({ upstreamServerName: 'not a name' })).to.throw('check --upstream-ca-file and --upstream-server-name');
+    // CA files are checked at start, like every other CA flag, not at the first TLS handshake.
+    expect(bad({ relayCaFile: notACa })).to.throw(`--relay-ca-file ${notACa} holds no PEM certificate; give the CA bundle in PEM`);
+    expect(bad({ upstreamCaFile: notACa })).to.throw(`--upstream-ca-file ${notACa} holds no PEM certificate; give the CA bundle in PEM`);
     expect(() => parseLabels('a=b,=c', '--heartbeat-lease-labels')).to.throw('"=c" is not a Kubernetes label');
     expect(agentConfigFromFlags({ ...flags, relayUrl: ['ws://127.0.0.1:1'], insecure: true }).relayUrls[0]?.protocol).to.equal('ws:');
   });

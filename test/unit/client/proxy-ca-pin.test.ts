@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCaBundleFlag } from '../../../proxy/src/cli/flag-helpers.js';
-import { CaPinMismatchError, certificateFingerprints, checkPinnedCa } from '../../../proxy/src/client/ca-pin.js';
+import { certificateFingerprints, readCaBundleFlag } from '../../../proxy/src/common/ca-bundle.js';
+import { CaPinMismatchError, checkPinnedCa } from '../../../proxy/src/client/ca-pin.js';
 import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
 import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startCredentialRenewal, renewalTiming } from '../../../proxy/src/client/credential-renewal.js';
 import { fileRelayCredential, inlineRelayCredential, jwtExpiry } from '../../../proxy/src/client/relay-credential.js';
 import type { RelayCredential, RelayToken } from '../../../proxy/src/client/relay-credential.js';
+import { relayClientFromFlags } from '../../../proxy/src/cli/relay-client-options.js';
 import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
 import { captureLogger } from '../tunnel/helpers.js';
 
@@ -14,6 +15,19 @@ describe('proxy: relay credential and its renewal', () => {
   it('reads a JWT expiry without trusting it; opaque tokens have none', () => {
     expect(jwtExpiry(fakeJwt(2_000_000_000))?.toISOString()).to.equal(new Date(2_000_000_000_000).toISOString());
     expect(jwtExpiry('opaque')).to.equal(undefined);
+  });
+
+  it('--relay-ca-file must hold a PEM certificate, checked with the flags rather than at the first handshake', () => {
+    const dir = makeTempDir('cc-relay-ca-');
+    const file = join(dir, 'ca.pem');
+    writeFileSync(file, 'not a certificate\n');
+    try {
+      expect(() => relayClientFromFlags({ relay: 'wss://relay.example.com', relayToken: 'x', relayCaFile: file }, {}, {})).to.throw(
+        `--relay-ca-file ${file} holds no PEM certificate; give the CA bundle in PEM (BEGIN CERTIFICATE blocks)`,
+      );
+    } finally {
+      removeTempDir(dir);
+    }
   });
 
   it('a token file is re-read on every use (a rotated token is picked up)', async () => {
