@@ -5,7 +5,7 @@ import { checkClusterAccess } from './credentials/client-authenticator.js';
 import { asRelayError, sendError, sendJson } from './http-replies.js';
 import { RelayError } from './relay-error.js';
 import type { RelayContext } from './relay-context.js';
-import { parseRoute } from './routes.js';
+import { parseRoute, pathForLog } from './routes.js';
 import { noAgentMessage } from './stream-pairing.js';
 
 export async function handleApiRequest(context: RelayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -30,13 +30,13 @@ export async function handleApiRequest(context: RelayContext, req: IncomingMessa
         throw new RelayError(400, 'bad_request', `${JSON.stringify(route.name)} is not a valid cluster name`);
       case 'agent-connect':
       case 'client-connect':
-        throw new RelayError(426, 'bad_request', `${req.url ?? ''} is a WebSocket endpoint: connect with an Upgrade: websocket request`);
+        throw new RelayError(426, 'bad_request', `${pathForLog(req.url)} is a WebSocket endpoint: connect with an Upgrade: websocket request`);
       default:
         throw new RelayError(404, 'not_found', 'not found: the relay serves GET /v1/clusters, GET /v1/clusters/NAME and the WebSocket endpoints /v1/agent/connect and /v1/clusters/NAME/connect');
     }
   } catch (error) {
     const relayError = asRelayError(error);
-    if (relayError.status >= 500) context.logger.error('relay request failed', { path: req.url, error: (error as Error).message });
+    if (relayError.status >= 500) context.logger.error('relay request failed', { path: pathForLog(req.url), error: (error as Error).message });
     if (relayError.status === 401 || relayError.status === 403) context.metrics.errors.inc({ reason: relayError.code });
     sendError(res, relayError);
   }

@@ -9,6 +9,16 @@ export type RelayRoute =
   | { kind: 'bad-cluster-name'; name: string }
   | { kind: 'unknown' };
 
+/**
+ * A request's path as logs show it: no query string (a client may have put a credential there by mistake; nothing
+ * the relay serves reads one) and at most 200 characters.
+ */
+export function pathForLog(rawUrl: string | undefined): string {
+  const url = rawUrl ?? '';
+  const query = url.indexOf('?');
+  return (query === -1 ? url : `${url.slice(0, query)}?…`).slice(0, 200);
+}
+
 export function parseRoute(rawUrl: string | undefined): RelayRoute {
   let path: string;
   try {

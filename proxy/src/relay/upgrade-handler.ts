@@ -16,7 +16,7 @@ import { bearerToken, checkClusterAccess } from './credentials/client-authentica
 import { asRelayError, refuseUpgrade } from './http-replies.js';
 import { RelayError } from './relay-error.js';
 import type { RelayContext } from './relay-context.js';
-import { parseRoute } from './routes.js';
+import { parseRoute, pathForLog } from './routes.js';
 import { routeClientStream } from './stream-pairing.js';
 
 function remoteAddress(req: IncomingMessage): string {
@@ -91,7 +91,7 @@ export function createUpgradeHandler(context: RelayContext, wss: WebSocketServer
     const route = parseRoute(req.url);
     const refuse = (error: RelayError) => {
       context.metrics.errors.inc({ reason: error.code });
-      context.logger.info('connection refused', { path: req.url?.slice(0, 200), remote: remoteAddress(req), status: error.status, reason: error.message });
+      context.logger.info('connection refused', { path: pathForLog(req.url), remote: remoteAddress(req), status: error.status, reason: error.message });
       refuseUpgrade(socket, error);
     };
     const upgrade = (onSocket: (ws: WebSocket) => void) => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { decodeClusterInfoHeader, encodeClusterInfoHeader } from '../../../proxy/src/relay/cluster-info.js';
-import { parseRoute } from '../../../proxy/src/relay/routes.js';
+import { parseRoute, pathForLog } from '../../../proxy/src/relay/routes.js';
 import { clusterInfo, testCaPem } from './fixtures.js';
 
 describe('relay cluster connection info and routes', () => {
@@ -26,5 +26,12 @@ describe('relay cluster connection info and routes', () => {
     expect(parseRoute('/v1/clusters/prod-eu/connect?x=1')).to.deep.equal({ kind: 'client-connect', cluster: 'prod-eu' });
     expect(parseRoute('/v1/clusters/..%2Fetc/connect').kind).to.equal('bad-cluster-name');
     expect(parseRoute('/metrics').kind).to.equal('unknown');
+  });
+
+  it('logs a path without its query string (a credential put there by mistake stays out of the logs), capped', () => {
+    expect(pathForLog('/v1/clusters/prod/connect?access_token=eyJhbGciOi.secret')).to.equal('/v1/clusters/prod/connect?…');
+    expect(pathForLog('/v1/clusters')).to.equal('/v1/clusters');
+    expect(pathForLog(undefined)).to.equal('');
+    expect(pathForLog(`/${'a'.repeat(500)}`)).to.have.length(200);
   });
 });
