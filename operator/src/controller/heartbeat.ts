@@ -3,7 +3,6 @@
 import type { KubernetesObject, V1Lease } from '@kubernetes/client-node';
 
 export interface Heartbeat {
-  holder: string;
   renewTime: Date;
   leaseDurationSeconds: number;
 }
@@ -16,7 +15,7 @@ export function heartbeatOf(object: KubernetesObject | V1Lease): Heartbeat | und
   if (!renewTime) return undefined;
   const at = new Date(renewTime);
   if (Number.isNaN(at.getTime())) return undefined;
-  return { holder: lease.spec?.holderIdentity ?? lease.metadata?.name ?? '', renewTime: at, leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 30 };
+  return { renewTime: at, leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 30 };
 }
 
 export function heartbeatExpiry(h: Heartbeat): Date {

@@ -67,11 +67,6 @@ export class LeaseLiveness implements EventFilter {
     this.leases.delete(id);
   }
 
-  /** How many tracked Leases are live (read by the unit tests). */
-  get liveCount(): number {
-    return [...this.leases.values()].filter((t) => t.live).length;
-  }
-
   stop(): void {
     for (const tracked of this.leases.values()) if (tracked.timer) this.clock.clearTimer(tracked.timer);
     this.leases.clear();

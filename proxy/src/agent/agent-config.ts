@@ -2,7 +2,7 @@
 // front so a bad flag stops the agent with one sentence instead of a crash loop with a stack trace.
 import { readCaBundleFlag } from '../common/ca-bundle.js';
 import { parseDuration } from '../common/duration.js';
-import { readFlagFile } from '../common/flag-file.js';
+import { readSecretFlagFile } from '../common/flag-file.js';
 import { parseHostPort } from '../common/host-port.js';
 import type { HostPort } from '../common/host-port.js';
 import { parsePort } from '../common/port.js';
@@ -10,6 +10,9 @@ import { parseRelayUrl } from '../common/relay-url.js';
 import { AUTH_MODES, validateClusterInfo } from '../relay/cluster-info.js';
 import type { AuthMode, ClusterConnectionInfo } from '../relay/cluster-info.js';
 import { checkClusterName } from '../relay/cluster-name.js';
+
+/** What --relay-token-file holds, for the message when it is empty: at start and on every dial. */
+export const AGENT_TOKEN_DESCRIPTION = "the agent's relay token";
 
 export interface HeartbeatLeaseConfig {
   name: string;
@@ -91,7 +94,7 @@ export function agentConfigFromFlags(flags: AgentFlags): AgentConfig {
   const relayUrls = required(flags.relayUrl, '--relay-url').map((u) => parseRelayUrl(u, insecure));
   const relayTokenFile = required(flags.relayTokenFile, '--relay-token-file');
   // Read now only to fail fast; it is read again on every reconnect so a rotated token is picked up.
-  if (readFlagFile(relayTokenFile, '--relay-token-file').trim() === '') throw new Error(`--relay-token-file ${relayTokenFile} is empty`);
+  readSecretFlagFile(relayTokenFile, '--relay-token-file', AGENT_TOKEN_DESCRIPTION);
   const upstream = parseHostPort(required(flags.upstream, '--upstream'), '--upstream');
   const caBundlePem = readCaBundleFlag(required(flags.upstreamCaFile, '--upstream-ca-file'), '--upstream-ca-file');
   const tlsServerName = required(flags.upstreamServerName, '--upstream-server-name');

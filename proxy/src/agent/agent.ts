@@ -1,6 +1,6 @@
 // `clusterconnect agent`: dials every configured relay and keeps those sessions up, announces the cluster's
 // connection info, bridges each stream the relay opens to the upstream, and heartbeats a Lease while connected.
-import { readFlagFileAsync } from '../common/flag-file.js';
+import { readSecretFlagFileAsync } from '../common/flag-file.js';
 import { createLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, startOpsServer } from '../common/ops-server.js';
@@ -11,6 +11,7 @@ import { relayEndpoint } from '../common/relay-url.js';
 import { formatHostPort } from '../common/host-port.js';
 import { CLUSTER_INFO_HEADER, encodeClusterInfoHeader } from '../relay/cluster-info.js';
 import { waitForStreams } from '../tunnel/drain.js';
+import { AGENT_TOKEN_DESCRIPTION } from './agent-config.js';
 import type { AgentConfig } from './agent-config.js';
 import { createAgentMetrics } from './agent-metrics.js';
 import { LeaseHeartbeat, leaseApiFor } from './heartbeat-lease.js';
@@ -54,7 +55,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
         dialRelay({
           url,
           // Re-read on every dial: a rotated token (a projected or refreshed Secret) is picked up on reconnect.
-          token: (await readFlagFileAsync(config.relayTokenFile, '--relay-token-file')).trim(),
+          token: await readSecretFlagFileAsync(config.relayTokenFile, '--relay-token-file', AGENT_TOKEN_DESCRIPTION),
           headers: { [CLUSTER_INFO_HEADER]: infoHeader },
           ...(config.relayCaPem ? { caPem: config.relayCaPem } : {}),
           logger: linkLogger,

@@ -29,8 +29,8 @@ export function registerAgentCommand(program: Command): void {
     .action(async (flags: AgentFlags, command: Command) => {
       const config = parseFlags(command, () => agentConfigFromFlags(flags));
       const logger = createLogger('agent');
-      // Loaded on use (the agent brings ws and the tunnel): program.ts imports this module on every run, `get-token`
-      // included, so only what registering the flags needs is imported above.
+      // Loaded on use (it brings ws, prom-client, client-node): program.ts imports this module on every run,
+      // `get-token` included, which must load no heavy package (createLogger loads winston only when called).
       const { startAgent } = await import('../agent/agent.js');
       const handle = await startAgent(config, { logger });
       onShutdownSignals({ logger, graceMs: config.drainTimeoutMs + 5_000, stop: () => handle.drain() });

@@ -1,6 +1,7 @@
 // Builds the `clusterconnect` command line. Each role adds its subcommand here as it lands.
-// Every module imported here loads on every run, `get-token` included (kubectl runs it for each command): a command
-// module imports only what registering its flags needs, and loads its runtime in its action with `await import()`.
+// Every module imported here loads on every run, `get-token` included (kubectl runs it for each command), so none
+// may load a heavy package (winston, ws, yaml, jose, msal, openid-client, client-node, prom-client) at import: a role's
+// runtime that brings one is loaded in its action with `await import()`. test/unit/cli.test.ts checks this.
 import { Command, CommanderError } from 'commander';
 import { tuneGarbageCollectorForStreaming } from '../common/gc-tuning.js';
 import { packageInfo } from '../common/package-info.js';

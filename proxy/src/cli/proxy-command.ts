@@ -4,7 +4,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { parseDuration } from '../common/duration.js';
-import { readFlagFile } from '../common/flag-file.js';
+import { readSecretFlagFile } from '../common/flag-file.js';
 import { formatHostPort } from '../common/host-port.js';
 import { createLogger } from '../common/logger.js';
 import { parsePort } from '../common/port.js';
@@ -84,9 +84,7 @@ export interface ProxyCommandSettings extends Omit<ClusterProxyOptions, 'logger'
 function kubeconfigUser(flags: ProxyFlags): ExecUser | TokenUser {
   if (flags.token !== undefined && flags.tokenFile !== undefined) throw new Error('--token and --token-file both give the token; pass one');
   if (flags.tokenFile !== undefined) {
-    const token = readFlagFile(flags.tokenFile, '--token-file').trim();
-    if (token === '') throw new Error(`--token-file ${flags.tokenFile} is empty; put the service-account token in it`);
-    return { kind: 'token', token };
+    return { kind: 'token', token: readSecretFlagFile(flags.tokenFile, '--token-file', 'the service-account token') };
   }
   if (flags.token !== undefined) {
     if (flags.token.trim() === '') throw new Error('--token is empty');

@@ -5,7 +5,7 @@
 import { acquireToken } from './login/acquire-token.js';
 import type { LoginTarget } from './login/login-target.js';
 import type { TokenCacheFile } from './login/token-cache.js';
-import { readFlagFileAsync } from '../common/flag-file.js';
+import { readSecretFlagFileAsync } from '../common/flag-file.js';
 import { unverifiedClaims } from '../common/unverified-jwt.js';
 
 export interface RelayToken {
@@ -40,9 +40,7 @@ export function fileRelayCredential(file: string): RelayCredential {
   return {
     describe: `--relay-token-file ${file}`,
     async current() {
-      const text = await readFlagFileAsync(file, '--relay-token-file');
-      if (text.trim() === '') throw new Error(`--relay-token-file ${file} is empty; put the relay client token in it`);
-      return withExpiry(text.trim());
+      return withExpiry(await readSecretFlagFileAsync(file, '--relay-token-file', 'the relay client token'));
     },
   };
 }

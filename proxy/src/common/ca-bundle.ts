@@ -2,8 +2,10 @@
 // the flags are, so a wrong file stops the command with one line naming the flag instead of failing at the first
 // TLS handshake, and fingerprinted for pinning.
 import { X509Certificate, createHash } from 'node:crypto';
-import { PEM_CERTIFICATE } from './client-certificate.js';
 import { readFlagFile } from './flag-file.js';
+
+/** One PEM certificate block (not global: for every block of a bundle, `new RegExp(PEM_CERTIFICATE, 'g')`). */
+export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 /** SHA-256 fingerprints (hex, colon-separated as openssl prints them) of every certificate in a PEM bundle. */
 export function certificateFingerprints(pem: string, what = 'CA bundle'): string[] {

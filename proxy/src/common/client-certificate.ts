@@ -3,11 +3,10 @@
 // msal): flag parsing, which every command runs, loads it without loading msal.
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Configuration } from '@azure/msal-node';
+import { PEM_CERTIFICATE } from './ca-bundle.js';
 
 export type MsalClientCertificate = NonNullable<Configuration['auth']['clientCertificate']>;
 
-/** One PEM certificate block (not global: for every block of a bundle, `new RegExp(PEM_CERTIFICATE, 'g')`). */
-export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/;
 
 /**

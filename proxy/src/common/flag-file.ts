@@ -1,5 +1,5 @@
 // A file a flag names (a token, a CA bundle, a key), read when the flags are checked so a missing or unreadable
-// file stops the command with one sentence naming the flag instead of a stack trace. The async variant is for
+// file stops the command with one sentence naming the flag instead of a stack trace. The async variants are for
 // files re-read while running (rotated tokens, credentials read on each acquisition): same message, same error.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -50,4 +50,21 @@ export async function readFlagFileAsync(path: string, flag: string): Promise<str
   } catch (error) {
     throw new FlagFileError(flag, path, error);
   }
+}
+
+/** A secret's file, trimmed; an empty one is refused here, so it never goes out as an empty credential (`Bearer `). */
+function nonEmptySecret(text: string, path: string, flag: string, what: string): string {
+  const secret = text.trim();
+  if (secret === '') throw new Error(`${flag} ${path} is empty; put ${what} in it`);
+  return secret;
+}
+
+/** readFlagFile for a secret (a token, a client secret): trimmed, and `what` names what belongs in an empty file. */
+export function readSecretFlagFile(path: string, flag: string, what: string): string {
+  return nonEmptySecret(readFlagFile(path, flag), path, flag, what);
+}
+
+/** readSecretFlagFile without blocking the event loop, for secrets read again while the command runs. */
+export async function readSecretFlagFileAsync(path: string, flag: string, what: string): Promise<string> {
+  return nonEmptySecret(await readFlagFileAsync(path, flag), path, flag, what);
 }

@@ -1,7 +1,7 @@
 // What a client needs to reach a cluster through the relay, as its agent announces it on connect: the CA bundle
 // of kube-aad-proxy's certificate, the TLS server name that certificate carries, and the auth modes enabled.
 // Carried as one header of base64url JSON, so the agent's WebSocket upgrade is the whole announcement.
-import { PEM_CERTIFICATE } from '../common/client-certificate.js';
+import { PEM_CERTIFICATE } from '../common/ca-bundle.js';
 import { checkClusterName } from './cluster-name.js';
 
 export const CLUSTER_INFO_HEADER = 'x-clusterconnect-cluster-info';

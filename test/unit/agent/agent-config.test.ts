@@ -10,12 +10,15 @@ import { makeKeys, testCaPem } from '../relay/fixtures.js';
 describe('agent flags', () => {
   let flags: AgentFlags;
   let notACa: string;
+  let emptyToken: string;
   before(async () => {
     const keys = await makeKeys();
     const caFile = join(keys.dir, 'upstream-ca.pem');
     writeFileSync(caFile, await testCaPem());
     notACa = join(keys.dir, 'not-a-ca.pem');
     writeFileSync(notACa, 'this is a token, not a certificate\n');
+    emptyToken = join(keys.dir, 'empty.token');
+    writeFileSync(emptyToken, ' \n');
     // Exactly what the operator's Deployment passes.
     flags = {
       clusterName: 'prod-eu',
@@ -57,6 +60,7 @@ describe('agent flags', () => {
     expect(bad({ authModes: 'oidc,kerberos' })).to.throw('--auth-modes: "kerberos" is not one of oidc, serviceaccount');
     expect(bad({ drainTimeout: '50' })).to.throw('--drain-timeout "50" is not a duration');
     expect(bad({ relayTokenFile: '/nonexistent/token' })).to.throw('--relay-token-file /nonexistent/token cannot be read (ENOENT)');
+    expect(bad({ relayTokenFile: emptyToken })).to.throw(`--relay-token-file ${emptyToken} is empty; put the agent's relay token in it`);
     expect(bad({ clusterName: 'Prod_EU' })).to.throw('cluster name "Prod_EU" is not valid');
     expect(bad({ heartbeatLeaseNamespace: undefined })).to.throw('--heartbeat-lease-namespace');
     expect(bad({ upstreamServerName: 'not a name' })).to.throw('check --upstream-ca-file and --upstream-server-name');

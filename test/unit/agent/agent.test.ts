@@ -99,6 +99,20 @@ describe('agent (in process, loopback relay)', () => {
     }
   });
 
+  it('is not ready while its token file is empty (rotated to nothing), and names the file and what belongs in it', async () => {
+    const empty = `${keys.dir}/empty.token`;
+    writeFileSync(empty, '\n');
+    const agent = await startAgent(await config(empty), { logger: captureLogger().logger });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const response = await fetch(`${agent.opsUrl}/readyz`);
+      expect(response.status).to.equal(503);
+      expect(await response.text()).to.contain(`--relay-token-file ${empty} is empty; put the agent's relay token in it`);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('re-reads its token file on reconnect (rotation)', async () => {
     const tokenFile = `${keys.dir}/rotating.token`;
     writeFileSync(tokenFile, await keys.token('agent', 'c1', 3600, () => new Date(Date.now() - 7_200_000)));

@@ -132,7 +132,7 @@ describe('kubeconfig merge', () => {
     const cyclic = structuredClone(b.doc);
     (cyclic.contexts?.find((c) => c.name === 'a')?.context as { extensions: { extension: { context: string } }[] }).extensions[0]!.extension.context = 'b';
     cyclic['current-context'] = 'b';
-    expect(mergeEntries(cyclic, entries('c', 47013)).undo.earlierCurrentContexts).to.deep.equal(['a']);
+    expect(mergeEntries(cyclic, entries('c', 47013)).undo.previousCurrentContexts).to.deep.equal(['b', 'a']);
   });
 
   it('remove puts back a same-named entry the merge replaced', () => {

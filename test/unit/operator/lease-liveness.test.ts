@@ -3,9 +3,8 @@ import type { V1Lease } from '@kubernetes/client-node';
 import { childLabels } from '../../../operator/src/api/labels.js';
 import { heartbeatOf } from '../../../operator/src/controller/heartbeat.js';
 import { LeaseLiveness } from '../../../operator/src/controller/lease-liveness.js';
-import { computeStatus } from '../../../operator/src/controller/status.js';
 import { fakeClock } from './fake-clock.js';
-import { sampleClusterConnect } from './fixtures.js';
+import { reconcilerWorld } from './reconciler-world.js';
 
 const start = new Date('2026-11-22T12:00:00Z');
 const owner = { namespace: 'clusterconnect', name: 'prod' };
@@ -13,6 +12,8 @@ const OWNER_KEY = 'clusterconnect/prod';
 
 /** A heartbeat Lease as the watch delivers it: renewTime an RFC 3339 string with microseconds. */
 const lease = (name: string, renewTime: Date, leaseDurationSeconds = 30): V1Lease => ({
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
   metadata: { name, namespace: owner.namespace, labels: childLabels(owner, 'agent-heartbeat') },
   spec: { holderIdentity: name, leaseDurationSeconds, renewTime: renewTime.toISOString().replace('Z', '000Z') as unknown as Date },
 });
@@ -85,7 +86,7 @@ describe('operator heartbeat Lease liveness (which Lease events are work)', () =
     expect(clock.pending()).to.equal(0);
   });
 
-  it('with two agents renewing every 10 s for ten minutes, nothing is work; when one stops, one enqueue at its expiry, and the status then counts 1', () => {
+  it('with two agents renewing every 10 s for ten minutes, nothing is work; when one stops, one enqueue at its expiry, and reconciling that key counts 1', async () => {
     const { clock, enqueued, liveness } = setup();
     const renewals: Record<string, Date> = {};
     const renew = (name: string) => {
@@ -116,11 +117,11 @@ describe('operator heartbeat Lease liveness (which Lease events are work)', () =
     expect(work).to.equal(0);
     expect(enqueued).to.deep.equal([OWNER_KEY]);
     expect(clock.now().getTime() - bLast).to.be.within(30_000, 31_000);
-    // The reconcile that key starts sees b expired and a live.
-    const heartbeats = [lease('a', renewals.a!), lease('b', renewals.b!)].map((l) => heartbeatOf(l)!);
-    const { status } = computeStatus(sampleClusterConnect(), { heartbeats, authProxyAvailableReplicas: 2, accessBindingCount: 0, caBundle: 'PEM', authProxyServerName: 'p' }, clock.now());
-    expect(status.agents).to.equal('1/2');
-    expect(liveness.liveCount).to.equal(1);
+    expect(clock.pending(), 'only the live Lease keeps a timer').to.equal(1);
+    // The reconcile that key starts, at that instant and over the Leases as last delivered, sees b expired and a live.
+    const { world, reconciler } = reconcilerWorld({ now: () => clock.now(), leases: [lease('a', renewals.a!), lease('b', renewals.b!)] });
+    await reconciler.reconcile(enqueued[0]!);
+    expect(world.statusWrites.at(-1)).to.include({ agents: '1/2', connectedAgents: 1 });
   });
 
   it('stops the timer of a deleted Lease, and all of them on stop', () => {

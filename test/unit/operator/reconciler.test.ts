@@ -1,38 +1,8 @@
 import { expect } from 'chai';
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import type { ClusterConnect, Condition } from '../../../operator/src/api/clusterconnect.js';
-import { FINALIZER, childLabels } from '../../../operator/src/api/labels.js';
-import { EventRecorder } from '../../../operator/src/controller/events.js';
-import { Reconciler } from '../../../operator/src/controller/reconciler.js';
-import { captureLogger } from '../tunnel/helpers.js';
-import { FakeWorld } from './fake-world.js';
-import { sampleClusterConnect } from './fixtures.js';
-
-const cc = (): ClusterConnect => {
-  const base = sampleClusterConnect();
-  return { ...base, metadata: { ...base.metadata, finalizers: [FINALIZER] } };
-};
-// Renewed `secondsAgo` before the call: the reconciler judges liveness by the real clock, and mocha loads this file
-// long before it runs these tests (a module-level "now" made the heartbeats expire on a slow run).
-const heartbeatLease = (name: string, secondsAgo: number, now = Date.now()) => ({
-  apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-  metadata: { name, namespace: 'clusterconnect', labels: childLabels(cc().metadata, 'agent-heartbeat') },
-  spec: { holderIdentity: name, leaseDurationSeconds: 30, renewTime: new Date(now - secondsAgo * 1000).toISOString() },
-});
-
-/** `blindCache`: a watch cache that holds nothing yet (the server still has everything). `now`: the reconciler's clock. */
-function world(blindCache = false, now?: () => Date): { world: FakeWorld; reconciler: Reconciler } {
-  const w = new FakeWorld();
-  w.liveClusterConnect = { ...cc(), metadata: { ...cc().metadata, resourceVersion: '1' } };
-  w.liveSecrets.set('relay-token', { metadata: { name: 'relay-token' }, data: { token: 'dG9rZW4=' } });
-  w.deliverClusterConnect();
-  w.put(heartbeatLease('prod-agent-1', 5));
-  w.put(heartbeatLease('prod-agent-2', 8));
-  w.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'prod-kube-aad-proxy', namespace: 'clusterconnect', labels: childLabels(cc().metadata, 'kube-aad-proxy') }, status: { availableReplicas: 2 } } as KubernetesObject);
-  const { logger } = captureLogger('error');
-  const cache = blindCache ? new FakeWorld().cache : w.cache;
-  return { world: w, reconciler: new Reconciler(w.clients, cache, { image: 'img' }, new EventRecorder(w.clients, logger, 'test'), logger, now) };
-}
+import type { Condition } from '../../../operator/src/api/clusterconnect.js';
+import type { FakeWorld } from './fake-world.js';
+import { heartbeatLease, reconcilerWorld } from './reconciler-world.js';
 
 const events = (w: FakeWorld, from = 0) => w.calls.slice(from).filter((c) => c === 'core.createNamespacedEvent').length;
 const secretData = (objects: KubernetesObject[], name: string, key: string) => (objects.filter((o) => o.kind === 'Secret' && o.metadata?.name === name).at(-1) as V1Secret).data?.[key];
@@ -41,7 +11,7 @@ const servingOf = (objects: KubernetesObject[]) => secretData(objects, 'prod-kub
 
 describe('operator reconciler reads', () => {
   it('once the watches hold what it wrote, reads the apiserver only for the relay credentials Secret', async () => {
-    const { world: w, reconciler } = world();
+    const { world: w, reconciler } = reconcilerWorld();
     await reconciler.reconcile('clusterconnect/prod');
     expect(w.statusWrites.at(-1)).to.include({ agents: '2/2', connectedAgents: 2 });
     // The watches deliver what the first reconcile wrote (the Deployment in the cache keeps its status).
@@ -55,7 +25,7 @@ describe('operator reconciler reads', () => {
   });
 
   it('rerun before the watches deliver its writes: keeps the CA it just issued and records no Event twice (live reads)', async () => {
-    const { world: w, reconciler } = world();
+    const { world: w, reconciler } = reconcilerWorld();
     await reconciler.reconcile('clusterconnect/prod');
     const firstCa = caOf(w.applied);
     const firstServing = servingOf(w.applied);
@@ -73,7 +43,7 @@ describe('operator reconciler reads', () => {
 
   it('rerun before the watch delivers its status write: compares with the live status even when the cache shows no transition', async () => {
     let t = Date.now();
-    const { world: w, reconciler } = world(false, () => new Date(t));
+    const { world: w, reconciler } = reconcilerWorld({ now: () => new Date(t) });
     const agentConnected = () => (w.statusWrites.at(-1)?.conditions as Condition[]).find((c) => c.type === 'AgentConnected')!;
     const leases = (secondsAgo: number) => { for (const name of ['prod-agent-1', 'prod-agent-2']) w.put(heartbeatLease(name, secondsAgo, t)); };
 
@@ -103,7 +73,7 @@ describe('operator reconciler reads', () => {
   });
 
   it('forgets its last status write once the ClusterConnect is being deleted or gone', async () => {
-    const { world: w, reconciler } = world();
+    const { world: w, reconciler } = reconcilerWorld();
     const remembered = () => reconciler['statusWrites'].size;
     await reconciler.reconcile('clusterconnect/prod');
     expect(remembered()).to.equal(1);
@@ -112,7 +82,7 @@ describe('operator reconciler reads', () => {
     await reconciler.reconcile('clusterconnect/prod');
     expect(remembered()).to.equal(0);
 
-    const { world: gone, reconciler: again } = world(true);
+    const { world: gone, reconciler: again } = reconcilerWorld({ blindCache: true });
     await again.reconcile('clusterconnect/prod');
     expect(again['statusWrites'].size).to.equal(1);
     gone.liveClusterConnect = undefined;
@@ -121,14 +91,14 @@ describe('operator reconciler reads', () => {
   });
 
   it('counts only the unexpired heartbeats in the cache', async () => {
-    const { world: w, reconciler } = world();
+    const { world: w, reconciler } = reconcilerWorld();
     w.put(heartbeatLease('prod-agent-1', 31));
     await reconciler.reconcile('clusterconnect/prod');
     expect(w.statusWrites.at(-1)).to.include({ agents: '1/2', connectedAgents: 1 });
   });
 
   it('confirms live a ClusterConnect the cache does not hold before treating it as gone', async () => {
-    const { world: w, reconciler } = world(true);
+    const { world: w, reconciler } = reconcilerWorld({ blindCache: true });
     await reconciler.reconcile('clusterconnect/prod');
     expect(w.calls).to.include('custom.getNamespacedCustomObject');
     // Treated as gone, it would have gone to cleanup: list the bindings live and delete them (the fake has none).
@@ -137,7 +107,7 @@ describe('operator reconciler reads', () => {
   });
 
   it('lists bindings live when cleaning up after a deletion', async () => {
-    const { world: w, reconciler } = world(true);
+    const { world: w, reconciler } = reconcilerWorld({ blindCache: true });
     w.liveClusterConnect = undefined;
     await reconciler.reconcile('clusterconnect/prod');
     expect(w.reads()).to.deep.equal(['custom.getNamespacedCustomObject', 'rbac.listClusterRoleBinding', 'rbac.listRoleBindingForAllNamespaces']);

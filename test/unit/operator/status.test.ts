@@ -6,12 +6,12 @@ const now = new Date('2026-11-22T12:00:00Z');
 const base: Observed = {
   heartbeats: [], authProxyAvailableReplicas: 2, accessBindingCount: 1, caBundle: 'PEM', authProxyServerName: 'p.ns.svc',
 };
-const beat = (secondsAgo: number, holder = 'agent-1') => ({ holder, renewTime: new Date(now.getTime() - secondsAgo * 1000), leaseDurationSeconds: 30 });
+const beat = (secondsAgo: number) => ({ renewTime: new Date(now.getTime() - secondsAgo * 1000), leaseDurationSeconds: 30 });
 const condition = (status: ReturnType<typeof computeStatus>['status'], type: string) => status.conditions.find((c) => c.type === type);
 
 describe('operator status', () => {
   it('is Ready with AGENTS connected/desired when agents heartbeat and kube-aad-proxy is available', () => {
-    const { status } = computeStatus(sampleClusterConnect(), { ...base, heartbeats: [beat(5), beat(10, 'agent-2')] }, now);
+    const { status } = computeStatus(sampleClusterConnect(), { ...base, heartbeats: [beat(5), beat(10)] }, now);
     expect(status.agents).to.equal('2/2');
     expect(condition(status, 'Ready')).to.include({ status: 'True', reason: 'Connected' });
     expect(status.lastHeartbeatTime).to.equal('2026-11-22T11:59:55.000Z');
@@ -26,7 +26,7 @@ describe('operator status', () => {
   });
 
   it('counts a heartbeat until the instant its Lease expires, and not at that instant', () => {
-    const connected = (secondsAgo: number) => computeStatus(sampleClusterConnect(), { ...base, heartbeats: [beat(secondsAgo), beat(5, 'agent-2')] }, now).status.connectedAgents;
+    const connected = (secondsAgo: number) => computeStatus(sampleClusterConnect(), { ...base, heartbeats: [beat(secondsAgo), beat(5)] }, now).status.connectedAgents;
     expect(connected(29.999)).to.equal(2);
     expect(connected(30)).to.equal(1);
   });

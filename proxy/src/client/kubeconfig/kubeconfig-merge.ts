@@ -17,10 +17,9 @@ export interface MergeUndo {
   written: Record<ListKey, NamedEntry>;
   /** Same-named entries the merge replaced, put back on removal. */
   replaced: Partial<Record<ListKey, NamedEntry>>;
-  /** current-context before the merge ('' or undefined: none). */
-  previousCurrentContext?: string;
-  /** What was current before that one, and so on, as our earlier contexts recorded it: the fall-backs on removal. */
-  earlierCurrentContexts?: string[];
+  /** current-context before the merge, then what was current before that one and so on, as our earlier contexts
+   *  recorded it: on removal the first that still exists is restored. Empty: none was current. */
+  previousCurrentContexts: string[];
   setCurrentContext: boolean;
 }
 
@@ -95,8 +94,7 @@ export function mergeEntries(doc: KubeconfigDocument, entries: KubeconfigEntries
       contextName: entries.context.name,
       written,
       replaced,
-      ...(previous ? { previousCurrentContext: previous } : {}),
-      ...(earlier.length > 0 ? { earlierCurrentContexts: earlier } : {}),
+      previousCurrentContexts: previous ? [previous, ...earlier] : [],
       setCurrentContext,
     },
   };
@@ -130,14 +128,12 @@ export function removeEntries(doc: KubeconfigDocument, undo: MergeUndo): RemoveO
   if (undo.setCurrentContext && next['current-context'] === undo.contextName) {
     const exists = (name: string) => (next.contexts ?? []).some((c) => c.name === name);
     // The context current before ours, or, if it is gone (its proxy stopped first), the one current before that.
-    const previous = [undo.previousCurrentContext, ...(undo.earlierCurrentContexts ?? [])].find((name) => name !== undefined && exists(name)) ?? undo.previousCurrentContext;
-    const stillThere = previous !== undefined && exists(previous);
-    // Our own context name may have been current before too (a replaced entry, put back): keep it then.
-    if (previous === undo.contextName && stillThere) restoredCurrentContext = previous;
-    else if (stillThere && previous) {
-      next['current-context'] = previous;
+    const previous = undo.previousCurrentContexts.find(exists);
+    if (previous !== undefined) {
+      // Our own context name may have been current before too (a replaced entry, put back): it stays current then.
+      if (previous !== undo.contextName) next['current-context'] = previous;
       restoredCurrentContext = previous;
-    } else if (!(next.contexts ?? []).some((c) => c.name === undo.contextName)) {
+    } else if (!exists(undo.contextName)) {
       next['current-context'] = '';
     }
   }

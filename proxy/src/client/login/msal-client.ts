@@ -4,7 +4,7 @@
 import { ConfidentialClientApplication, LogLevel, PublicClientApplication } from '@azure/msal-node';
 import type { Configuration, ICachePlugin } from '@azure/msal-node';
 import { msalClientCertificate } from '../../common/client-certificate.js';
-import { readFlagFileAsync } from '../../common/flag-file.js';
+import { readFlagFileAsync, readSecretFlagFileAsync } from '../../common/flag-file.js';
 import { useMsalAuthority } from '../../common/msal-authority.js';
 import { authorityHttp } from './authority-http.js';
 import type { LoginTarget } from './login-target.js';
@@ -59,9 +59,7 @@ export async function confidentialClient(target: LoginTarget, method: Exclude<Lo
   const auth = setup.configuration.auth;
   switch (method.kind) {
     case 'client-secret': {
-      const secret = (await readFlagFileAsync(method.secretFile, '--client-secret-file')).trim();
-      if (!secret) throw new Error(`--client-secret-file ${method.secretFile} is empty`);
-      auth.clientSecret = secret;
+      auth.clientSecret = await readSecretFlagFileAsync(method.secretFile, '--client-secret-file', "the app's client secret");
       break;
     }
     case 'certificate':
@@ -69,11 +67,7 @@ export async function confidentialClient(target: LoginTarget, method: Exclude<Lo
       break;
     case 'federated-token':
       // Read on every acquisition: the CI runner or kubelet rotates the file, and an assertion is short-lived.
-      auth.clientAssertion = async () => {
-        const assertion = (await readFlagFileAsync(method.tokenFile, '--federated-token-file')).trim();
-        if (!assertion) throw new Error(`--federated-token-file ${method.tokenFile} is empty`);
-        return assertion;
-      };
+      auth.clientAssertion = () => readSecretFlagFileAsync(method.tokenFile, '--federated-token-file', 'the federated identity token');
       break;
   }
   return { app: new ConfidentialClientApplication(setup.configuration), ...(setup.authorityMetadata ? { authorityMetadata: setup.authorityMetadata } : {}) };
