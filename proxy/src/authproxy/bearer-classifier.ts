@@ -34,36 +34,24 @@ export function routeByIssuer<V extends { readonly issuer: string; readonly acce
   return routes;
 }
 
-const BEARER = /^\s*bearer\s+(\S+)\s*$/di;
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 
 /** How many Authorization values the classifier remembers; when full it starts afresh (bounded-memo.ts). */
 const REMEMBERED_VALUES = 256;
 
-/**
- * What the classifier remembers of one Authorization value: the answer without the token, and where the token sits
- * in the value, so that each request takes its token from its own header. Frozen: every request sending that
- * value gets the same object.
- */
-type Remembered =
-  | Readonly<{ kind: 'oidc'; issuer: string; tokenStart: number; tokenEnd: number }>
-  | Readonly<{ kind: 'passthrough'; tokenStart: number; tokenEnd: number }>
-  | Readonly<{ kind: 'invalid'; message: string }>;
-
 const MISSING: BearerClassification = Object.freeze({ kind: 'missing' });
 // Node keeps only the first of duplicated Authorization lines; another hop might pick the second.
 const DUPLICATED: BearerClassification = Object.freeze({ kind: 'invalid', message: 'more than one Authorization header was sent' });
-const NOT_BEARER: Remembered = Object.freeze({ kind: 'invalid', message: 'the Authorization header must be "Bearer <token>" (no other scheme is accepted)' });
+const NOT_BEARER: BearerClassification = Object.freeze({ kind: 'invalid', message: 'the Authorization header must be "Bearer <token>" (no other scheme is accepted)' });
 
-/** What one Authorization value is: a pure function of the value and the (fixed) issuers. The `iss` is peeked at
- *  without verifying anything (unverified-jwt.ts). */
-function classifyValue(value: string, issuers: IssuerSet): Remembered {
-  const match = BEARER.exec(value);
-  const at = match?.indices?.[1];
-  if (!match?.[1] || !at) return NOT_BEARER;
-  const [tokenStart, tokenEnd] = at;
-  const iss = unverifiedClaims(match[1])?.iss;
-  if (typeof iss === 'string' && issuers.has(iss)) return Object.freeze({ kind: 'oidc', issuer: iss, tokenStart, tokenEnd });
-  return Object.freeze({ kind: 'passthrough', tokenStart, tokenEnd });
+/** What one Authorization value is: a pure function of the value and the (fixed) issuers, frozen because every request
+ *  sending that value gets the same object. The `iss` is peeked at without verifying anything (unverified-jwt.ts). */
+function classifyValue(value: string, issuers: IssuerSet): BearerClassification {
+  const token = BEARER.exec(value)?.[1];
+  if (!token) return NOT_BEARER;
+  const iss = unverifiedClaims(token)?.iss;
+  if (typeof iss === 'string' && issuers.has(iss)) return Object.freeze({ kind: 'oidc', issuer: iss, token });
+  return Object.freeze({ kind: 'passthrough', token });
 }
 
 export type BearerClassifier = (source: HeaderSource) => BearerClassification;
@@ -71,19 +59,15 @@ export type BearerClassifier = (source: HeaderSource) => BearerClassification;
 /**
  * Classifies requests for a fixed set of issuers, remembering the answer for up to 256 recent Authorization values
  * (emptied when full): a client sends the same token on every request, and peeking into it (base64url, JSON) cost
- * more than the rest of the decision on the passthrough path. The memo is keyed by the Authorization value itself,
- * so it holds recent tokens as its keys; its answers hold no token (each request's is sliced from its own header).
+ * more than the rest of the decision on the passthrough path. The memo holds those values as its keys and their
+ * tokens in its answers (docs/decisions.md 7).
  */
 export function createBearerClassifier(issuers: IssuerSet): BearerClassifier {
-  const memo = new BoundedMemo<Remembered>((value) => classifyValue(value, issuers), REMEMBERED_VALUES);
+  const memo = new BoundedMemo<BearerClassification>((value) => classifyValue(value, issuers), REMEMBERED_VALUES);
   return (source) => {
     const values = requestHeaders(source).values('authorization');
     if (values.length === 0) return MISSING;
     if (values.length > 1) return DUPLICATED;
-    const value = values[0] ?? '';
-    const known = memo.get(value);
-    if (known.kind === 'invalid') return known;
-    const token = value.slice(known.tokenStart, known.tokenEnd);
-    return known.kind === 'oidc' ? { kind: 'oidc', issuer: known.issuer, token } : { kind: 'passthrough', token };
+    return memo.get(values[0] ?? '');
   };
 }

@@ -2,7 +2,8 @@
 // request of a kubectl session) is answered from the map. When full it is emptied rather than kept in LRU
 // order, so the hot path is one Map lookup and nothing else; inputs that keep changing just fill it again.
 
-export class BoundedMemo<V> {
+// Objects only: an undefined answer could not be told from a key never seen.
+export class BoundedMemo<V extends object> {
   private readonly entries = new Map<string, V>();
 
   constructor(

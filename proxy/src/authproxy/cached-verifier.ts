@@ -17,7 +17,6 @@ export function withVerifiedTokenCache(verifier: OidcVerifier, cache: VerifiedTo
     acceptedIssuers: verifier.acceptedIssuers,
     config: verifier.config,
     async verify(token) {
-      if (token === undefined || token.length === 0) return verifier.verify(token);
       // Keyed by the configured issuer too: each verifier has its own audiences and claim rules.
       const key = cache.keyFor(verifier.issuer, token);
       const startedAt = now();

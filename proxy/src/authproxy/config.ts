@@ -2,6 +2,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { GraphClientCredential } from './graph-app-token.js';
+import type { TrustingAgent } from './https-fetch.js';
 import type { GroupResolver } from './identity.js';
 import type { OidcVerifierConfig } from './oidc-config.js';
 import type { UpstreamSource } from './upstream.js';
@@ -46,10 +47,11 @@ export interface GraphGroupsConfig {
   authority: string;
   clientId: string;
   credential: GraphClientCredential;
-  /** PEM trusted for the authority and Graph in addition to Node's default roots (private endpoints; --graph-ca-file). */
+  /** PEM trusted for Graph, and the authority unless issuerTrust is set, in addition to Node's default roots (private
+   *  endpoints; --graph-ca-file). */
   ca?: string | Buffer;
-  /** PEM trusted for the authority only, also in addition to the default roots: the issuer's CA (--oidc-ca-file) when
-   *  the authority is on the issuer's host. Never used for Graph itself. */
-  authorityCa?: string | Buffer;
+  /** The issuer's fetch trust (--oidc-ca-file, replacing the default roots), when the authority is on the issuer's
+   *  origin: the authority then trusts exactly what the issuer does, through the same agent. Never used for Graph. */
+  issuerTrust?: TrustingAgent;
   cacheTtlMs?: number;
 }

@@ -21,8 +21,8 @@ export interface GraphAppTokenOptions {
   graphURL: string;
   /** The resource the token is for, when not the URL Graph is reached at (a private endpoint, a test stand-in). */
   graphResource?: string;
-  /** What msal trusts for the authority when a CA is added to Node's default roots (private issuers), shared with
-   *  `fetch` (graph-http.ts); msal's own client, the defaults alone, otherwise. */
+  /** What msal trusts for the authority when a CA file applies to it (graph-http.ts), shared with `fetch`; msal's own
+   *  client, the default roots alone, otherwise. */
   trust?: TrustingAgent;
   /** Reaches the authority's discovery document (non-Entra authorities); should trust what `trust` does. */
   fetch: FetchLike;

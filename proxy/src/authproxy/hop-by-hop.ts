@@ -3,7 +3,7 @@
 // proxy's own identity headers there made the forwarding step delete them.
 import { isForwardingHeader } from './forwarding-headers.js';
 import type { HeaderPair, HeaderSource } from './incoming-headers.js';
-import { normalizedHeaderName, requestHeaders } from './incoming-headers.js';
+import { requestHeaders } from './incoming-headers.js';
 
 export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'connection',
@@ -27,18 +27,21 @@ export function requestedUpgrade(source: HeaderSource): string | undefined {
 
 /**
  * The client header lines the proxy forwards, on both paths: hop-by-hop headers, headers named in Connection, Host
- * (the upstream request sets its own) and the client's forwarding headers (forwarding-headers.ts) removed. For an
- * upgrade request `Connection: Upgrade` and `Upgrade` are put back, as the upstream hop needs them to switch
- * protocols; nothing else a client listed in Connection is.
+ * (the upstream request sets its own) and the client's forwarding headers (forwarding-headers.ts) removed, and those
+ * whose normalised name (RequestHeaders.normalizedNames) `alsoDrop` picks. For an upgrade request `Connection:
+ * Upgrade` and `Upgrade` are put back, as the upstream hop needs them to switch protocols; nothing else a client
+ * listed in Connection is.
  */
-export function endToEndHeaderLines(source: HeaderSource): HeaderPair[] {
+export function endToEndHeaderLines(source: HeaderSource, alsoDrop?: (normalized: string) => boolean): HeaderPair[] {
   const headers = requestHeaders(source);
   const named = headers.connectionTokens;
-  const { lines, lowerNames } = headers;
+  const { lines, lowerNames, normalizedNames } = headers;
   const kept: HeaderPair[] = [];
   lines.forEach((line, i) => {
     const lower = lowerNames[i] ?? '';
-    if (!HOP_BY_HOP_HEADERS.has(lower) && !named.has(lower) && lower !== 'host' && !isForwardingHeader(normalizedHeaderName(lower))) kept.push(line);
+    const normalized = normalizedNames[i] ?? '';
+    if (HOP_BY_HOP_HEADERS.has(lower) || named.has(lower) || lower === 'host' || isForwardingHeader(normalized)) return;
+    if (!alsoDrop?.(normalized)) kept.push(line);
   });
   const upgrade = requestedUpgrade(headers);
   if (upgrade !== undefined) kept.push(['Connection', 'Upgrade'], ['Upgrade', upgrade]);

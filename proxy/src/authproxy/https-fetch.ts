@@ -33,8 +33,8 @@ export class TrustingAgent {
 
 export type HttpsFetchOptions = (
   | {
-      /** Exactly the PEM bundle trusted: Node's `ca` replaces its default roots, so a CA-file flag passes
-       *  defaultRootsPlus(file) (common/ca-trust.ts) to add to them. */
+      /** Exactly the PEM bundle trusted: Node's `ca` replaces its default roots. --oidc-ca-file means that (the
+       *  file alone); a flag that adds to the roots (--graph-ca-file) passes defaultRootsPlus(file) (common/ca-trust.ts). */
       ca: CaBundle;
     }
   | {

@@ -92,7 +92,7 @@ export function identityHeaderLines(identity: KubernetesIdentity, extraNames?: E
  * has them). The proxy adds its own credentials later.
  */
 export function buildImpersonatedHeaders(source: HeaderSource, identity: KubernetesIdentity, identityLines = identityHeaderLines(identity)): HeaderPair[] {
-  const kept = endToEndHeaderLines(source).filter(([name]) => !isClientCredential(normalizedHeaderName(name)));
+  const kept = endToEndHeaderLines(source, isClientCredential);
   kept.push(...identityLines);
   return kept;
 }

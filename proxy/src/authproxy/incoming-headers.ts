@@ -22,6 +22,8 @@ export class RequestHeaders {
   readonly lines: readonly HeaderPair[];
   /** Lower-case name of each line of `lines`, at the same index. */
   readonly lowerNames: readonly string[];
+  /** normalizedHeaderName of each line of `lines`, at the same index: computed here once for the header checks. */
+  readonly normalizedNames: readonly string[];
   /** Lower-case names present in either view. */
   readonly names: ReadonlySet<string>;
   /** Lower-case header names listed in every Connection line (comma-separated, any spacing and case). */
@@ -34,6 +36,7 @@ export class RequestHeaders {
     this.folded = folded;
     const lines: HeaderPair[] = [];
     const lowerNames: string[] = [];
+    const normalizedNames: string[] = [];
     const { rawHeaders } = incoming;
     if (rawHeaders.length > 0) {
       for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push([rawHeaders[i] ?? '', rawHeaders[i + 1] ?? '']);
@@ -47,6 +50,7 @@ export class RequestHeaders {
     for (const [name, value] of lines) {
       const lower = name.toLowerCase();
       lowerNames.push(lower);
+      normalizedNames.push(dashed(lower));
       names.add(lower);
       const values = this.byName.get(lower);
       if (values) values.push(value);
@@ -55,6 +59,7 @@ export class RequestHeaders {
     for (const name of Object.keys(folded)) names.add(name.toLowerCase());
     this.lines = lines;
     this.lowerNames = lowerNames;
+    this.normalizedNames = normalizedNames;
     this.names = names;
     const tokens = new Set<string>();
     for (const value of this.values('connection')) {
@@ -86,5 +91,10 @@ export function requestHeaders(source: HeaderSource): RequestHeaders {
  * servers treat Impersonate_User or X_Forwarded_For like the dashed name.
  */
 export function normalizedHeaderName(name: string): string {
-  return name.toLowerCase().replaceAll('_', '-');
+  return dashed(name.toLowerCase());
+}
+
+/** `_` read as `-` in a lower-case name; most names have none and are returned as they are, with no copy. */
+function dashed(lower: string): string {
+  return lower.includes('_') ? lower.replaceAll('_', '-') : lower;
 }

@@ -1,8 +1,9 @@
 // The issuer's signing keys: jose's remote JWKS (cached, refetched on an unknown kid no more often than the
 // cooldown) plus what jose leaves out: a failed fetch backs off instead of being retried on every request, and
-// while the issuer is down the last keys seen keep verifying (as go-oidc in the apiserver does). Successful
-// verifications are reused for up to 10 s (verified-token-cache.ts, as kube-apiserver does), so a key removed from
-// the issuer's JWKS is noticed at most that much later than a refetch here shows it; never past a token's exp.
+// while the issuer is down the last keys seen keep verifying (as go-oidc in the apiserver does). In kube-aad-proxy
+// (cached-verifier.ts) successful verifications are reused for up to 10 s, as kube-apiserver does, so there a key
+// removed from the issuer's JWKS is noticed at most that much later than a refetch here shows it; never past a
+// token's exp. The relay shares this module and does not cache its verifications.
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors } from 'jose';
 import type { CryptoKey, FlattenedJWSInput, JWSHeaderParameters } from 'jose';
 import type { FetchLike } from './https-fetch.js';

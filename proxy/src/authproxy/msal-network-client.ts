@@ -1,7 +1,8 @@
 // msal-node's HTTP client trusts only Node's roots plus NODE_EXTRA_CA_CERTS (read at process start). An authority
 // with a private CA — the tests' OpenID Provider, an on-premises issuer — gets this client instead: msal's own
-// documented `system.networkClient` seam, over node:https with exactly the given trust (callers build it from
-// defaultRootsPlus of their CA file, so the default roots stay trusted, and share it with their discovery fetch).
+// documented `system.networkClient` seam, over node:https with exactly the given trust, which callers share with their
+// discovery fetch: the issuer's (its --oidc-ca-file alone), or the default roots plus --graph-ca-file or
+// --authority-ca-file (defaultRootsPlus).
 import type { Agent } from 'node:https';
 import { request } from 'node:https';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';

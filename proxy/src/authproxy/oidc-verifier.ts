@@ -19,8 +19,9 @@ export interface OidcVerifier {
   /** Every `iss` this verifier accepts: the configured issuer, and its Entra v1.0 twin when that applies. */
   readonly acceptedIssuers: readonly string[];
   readonly config: ResolvedOidcConfig;
-  /** Resolves to the caller's identity or rejects with TokenRejected; never resolves for a bad token. */
-  verify(token: string | undefined): Promise<VerifiedToken>;
+  /** Resolves to the caller's identity or rejects with TokenRejected; never resolves for a bad token. A missing
+   *  Authorization header is the caller's to refuse (bearer-classifier.ts): there is always a token here. */
+  verify(token: string): Promise<VerifiedToken>;
 }
 
 /** RFC 3339 without milliseconds, as Kubernetes prints times: 2026-11-22T10:00:00Z. */
@@ -141,7 +142,7 @@ export function createOidcVerifier(input: OidcVerifierConfig): OidcVerifier {
     acceptedIssuers: config.issuers,
     config,
     async verify(token) {
-      if (token === undefined || token.length === 0) throw new TokenRejected('missing', 'no bearer token was presented');
+      if (token.length === 0) throw new TokenRejected('missing', 'no bearer token was presented');
       checkAlgorithm(token, config);
       const resolveKey = await keyResolver();
       let claims: JWTPayload;

@@ -12,9 +12,9 @@ import type { TokenCacheKey } from './token-cache-key.js';
 
 export const DEFAULT_TOKEN_CACHE_TTL_MS = 10_000;
 /** Longer buys almost nothing (a kubectl session sends requests seconds apart) and delays noticing key removal. */
-export const MAX_TOKEN_CACHE_TTL_MS = 60_000;
+const MAX_TOKEN_CACHE_TTL_MS = 60_000;
 /** Past this many tokens verified within one TTL the oldest entry goes; each holds a key and the caller's identity. */
-export const DEFAULT_TOKEN_CACHE_ENTRIES = 4096;
+const DEFAULT_TOKEN_CACHE_ENTRIES = 4096;
 
 export type TokenCacheLookup = 'hit' | 'miss';
 

@@ -4,12 +4,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseSecondsOrDuration } from '../common/duration.js';
-import { readFlagFile } from '../common/flag-file.js';
+import { readFlagFile, readSecretFlagFile } from '../common/flag-file.js';
 import { createLogger } from '../common/logger.js';
 import { onShutdownSignals } from '../common/shutdown.js';
 import type { AuthProxyConfig, GraphGroupsConfig } from '../authproxy/config.js';
 import type { GraphClientCredential } from '../authproxy/graph-app-token.js';
-import { fetchTrusting } from '../authproxy/graph-http.js';
+import { createHttpsFetch, TrustingAgent } from '../authproxy/https-fetch.js';
 import { msalClientCertificate } from '../common/client-certificate.js';
 import type { OidcVerifierConfig } from '../authproxy/oidc-config.js';
 import { addOpsHostOption, parseFlags, portArgument } from './flag-helpers.js';
@@ -69,9 +69,7 @@ function graphCredential(flags: AuthProxyFlags): GraphClientCredential {
     throw new Error('give only one of --graph-client-secret-file and --graph-client-certificate-file');
   }
   if (flags.graphClientSecretFile) {
-    const secret = readFlagFile(flags.graphClientSecretFile, '--graph-client-secret-file').trim();
-    if (!secret) throw new Error(`--graph-client-secret-file ${flags.graphClientSecretFile} is empty; put the app's client secret in it`);
-    return { kind: 'secret', secret };
+    return { kind: 'secret', secret: readSecretFlagFile(flags.graphClientSecretFile, '--graph-client-secret-file', "the app's client secret") };
   }
   if (flags.graphClientCertificateFile) {
     const pem = readFlagFile(flags.graphClientCertificateFile, '--graph-client-certificate-file');
@@ -90,7 +88,7 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
     throw new Error('nothing could authenticate: give --oidc-issuer-url, or drop --no-service-account-tokens');
   }
   const oidc: OidcVerifierConfig[] = [];
-  let oidcCa: string | undefined;
+  let issuerTrust: TrustingAgent | undefined;
   if (flags.oidcIssuerUrl) {
     if (!flags.oidcAudience?.length) {
       throw new Error('--oidc-audience is required with --oidc-issuer-url (for Entra, the server application id or its api:// URI)');
@@ -105,8 +103,10 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
       allowedTenants: flags.oidcAllowedTenants ?? [],
     };
     if (flags.oidcCaFile) {
-      oidcCa = readCaBundleFlag(flags.oidcCaFile, '--oidc-ca-file');
-      config.fetch = fetchTrusting(oidcCa);
+      // The file alone, as kube-apiserver's --oidc-ca-file: the keys every token is checked with must not come from
+      // whoever any public root vouches for.
+      issuerTrust = new TrustingAgent(readCaBundleFlag(flags.oidcCaFile, '--oidc-ca-file'));
+      config.fetch = createHttpsFetch({ trust: issuerTrust });
     }
     oidc.push(config);
   } else if (flags.oidcAudience || flags.oidcAllowedTenants || flags.oidcCaFile) {
@@ -125,9 +125,10 @@ export function authProxyConfigFromFlags(flags: AuthProxyFlags): Omit<AuthProxyC
       cacheTtlMs: flags.graphCacheTtl * 1000,
     };
     if (flags.graphCaFile) graph.ca = readCaBundleFlag(flags.graphCaFile, '--graph-ca-file');
-    // The issuer's CA vouches for the issuer's host, whatever the proxy fetches there: the Graph token authority
-    // (by default the issuer itself) included, Graph never (a private issuer next to the public Graph must work).
-    if (oidcCa && new URL(authority).origin === new URL(flags.oidcIssuerUrl).origin) graph.authorityCa = oidcCa;
+    // The issuer's trust covers whatever the proxy fetches on the issuer's origin: the Graph token authority (by
+    // default the issuer itself) included, through the same agent; Graph never (a private issuer next to the public
+    // Graph must work).
+    if (issuerTrust && new URL(authority).origin === new URL(flags.oidcIssuerUrl).origin) graph.issuerTrust = issuerTrust;
   } else if (flags.graphClientSecretFile || flags.graphClientCertificateFile || flags.graphAuthority || flags.graphCaFile) {
     throw new Error('the --graph-* credentials need --graph-client-id (the app registration the proxy calls Graph as)');
   }
@@ -171,8 +172,8 @@ export function registerAuthProxyCommand(program: Command): void {
     .option('--oidc-allowed-tenants <tids>', 'Entra tenant ids ("tid") accepted, comma-separated (default: any the issuer signs for)', list)
     .option(
       '--oidc-ca-file <path>',
-      "PEM CA bundle of a private issuer, added to the system roots (Node's, plus NODE_EXTRA_CA_CERTS), never replacing them; " +
-        "trusted for the issuer's host only: the issuer, and the Graph token authority when on that host (the default), never Graph",
+      "PEM CA bundle the issuer's certificate must chain to, replacing the system roots (as kube-apiserver's --oidc-ca-file); " +
+        "used for the issuer's origin only: the issuer, and the Graph token authority when on that origin (the default), never Graph",
     )
     .option('--service-account-tokens', 'pass other bearer tokens (service-account tokens) through to the apiserver', true)
     .option('--no-service-account-tokens', 'refuse bearer tokens that are not from the OIDC issuer')
@@ -184,7 +185,8 @@ export function registerAuthProxyCommand(program: Command): void {
     .option(
       '--graph-ca-file <path>',
       'PEM CA bundle for --graph-authority and --graph-url (private endpoints, a TLS-inspecting egress proxy), added to the ' +
-        'system roots, never replacing them; Graph does not inherit --oidc-ca-file',
+        "system roots, never replacing them; an authority on the issuer's origin trusts --oidc-ca-file instead when that is given; " +
+        'Graph does not inherit --oidc-ca-file',
     )
     .option('--graph-cache-ttl <seconds>', 'how long resolved groups are cached per principal', seconds, 300)
     .option('--drain-seconds <duration>', 'on SIGTERM, how long in-flight requests may finish: a duration (10s, 1m) or whole seconds (10)', '10s')

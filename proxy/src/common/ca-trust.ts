@@ -1,7 +1,9 @@
-// What a CA-file flag means everywhere (--authority-ca-file, --oidc-ca-file, --graph-ca-file): the bundle is trusted
-// IN ADDITION to Node's default roots, never instead of them. Node's `ca` option replaces the default store, so the
-// defaults are passed along explicitly; a private issuer's CA then cannot cut off a public endpoint (Microsoft Graph)
-// reached through the same settings. Dependency-free: the client's login path uses it too.
+// For the CA-file flags that add to Node's default roots: --authority-ca-file of the client's login and --graph-ca-file
+// of kube-aad-proxy, whose endpoints (Entra, Microsoft Graph) are public by default, so a private CA must not cut
+// them off. Node's `ca` option replaces the default store, so the defaults are passed along explicitly. The
+// --oidc-ca-file of kube-aad-proxy and of the relay does not come here: as kube-apiserver's, it replaces the roots,
+// so the keys every token rests on are trusted only from a server the file vouches for (docs/decisions.md 8).
+// Dependency-free: the client's login path uses it too.
 import { getCACertificates } from 'node:tls';
 
 /**

@@ -77,16 +77,16 @@ describe('authproxy/bearer-classifier', () => {
     expect(kind(`h.${Buffer.from('{"iss":').toString('base64url')}.s`), 'not JSON').to.equal('passthrough');
   });
 
-  it('peeks into each Authorization value once, and still gives every request the token of its own header', () => {
+  it('peeks into each Authorization value once and answers a repeat from memory, token and all', () => {
     const issuers = countingIssuers();
     const classifier = createBearerClassifier(issuers);
     const token = jwt({ iss: ISSUER });
     const first = classifier(authorization(`Bearer ${token}`));
     const second = classifier(authorization(`Bearer ${token}`));
     expect(issuers.asked, 'the second request is answered from memory').to.equal(1);
-    expect(second).to.deep.equal(first).and.to.deep.equal({ kind: 'oidc', issuer: ISSUER, token });
-    expect(second, 'an answer of its own, not a remembered object holding the token').not.to.equal(first);
-    // Where the token sits in the value is remembered with the answer: surrounding spaces are not part of it.
+    expect(second, 'the remembered answer').to.equal(first);
+    expect(second).to.deep.equal({ kind: 'oidc', issuer: ISSUER, token });
+    // Surrounding spaces are not part of the token, the first time or from memory.
     const spaced = jwt({ iss: ISSUER, n: 2 });
     expect(classifier(authorization(`  bearer   ${spaced}  `))).to.deep.equal({ kind: 'oidc', issuer: ISSUER, token: spaced });
     expect(classifier(authorization(`  bearer   ${spaced}  `))).to.deep.equal({ kind: 'oidc', issuer: ISSUER, token: spaced });
@@ -95,12 +95,18 @@ describe('authproxy/bearer-classifier', () => {
     expect(issuers.asked).to.equal(2); // the opaque token has no iss to ask about
   });
 
-  it('hands out shared answers that hold no token frozen, so no request can change the next one\'s', () => {
+  it('hands out shared answers frozen, so no request can change the next one\'s', () => {
     const classifier = createBearerClassifier(new Set([ISSUER]));
+    const token = jwt({ iss: ISSUER });
+    for (const value of [`Bearer ${token}`, 'Bearer opaque']) {
+      const answer = classifier(authorization(value));
+      expect(() => Object.assign(answer, { token: 'someone-else' }), value).to.throw(TypeError);
+      expect(classifier(authorization(value))).to.equal(answer).and.not.to.have.property('token', 'someone-else');
+    }
     const basic = classifier(authorization('Basic dXNlcjpwYXNz'));
     expect(classifier(authorization('Basic dXNlcjpwYXNz'))).to.equal(basic);
     expect(Object.isFrozen(basic)).to.equal(true);
-    expect(JSON.stringify(basic)).not.to.contain('dXNlcjpwYXNz');
+    expect(JSON.stringify(basic), 'a refusal does not echo the credentials').not.to.contain('dXNlcjpwYXNz');
     const missing = classifier(new RequestHeaders({ headers: {}, rawHeaders: [] }));
     expect(Object.isFrozen(missing)).to.equal(true);
   });

@@ -5,7 +5,7 @@ import { createAuthenticator } from '../../../proxy/src/authproxy/authenticate.j
 import { MAX_IDENTITY_VALUE_LENGTH } from '../../../proxy/src/authproxy/control-characters.js';
 import type { GroupResolver, VerifiedToken } from '../../../proxy/src/authproxy/identity.js';
 import { completeGroups, createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js';
-import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
+import { bearer, createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
 import type { LocalIssuer } from './local-issuer.js';
 import { rejection } from './reject.js';
 
@@ -57,7 +57,7 @@ describe('authproxy/completeGroups (resolved group names)', () => {
       });
       const claims = { ...issuer.defaultClaims(), groups: undefined, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/x' } } };
       const token = await issuer.mint(claims);
-      return authenticator.decide({ headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] });
+      return authenticator.decide(bearer(token));
     };
 
     it('forwards usable resolved groups as Impersonate-Group headers', async () => {

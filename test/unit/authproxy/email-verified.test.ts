@@ -5,7 +5,7 @@ import { createAuthenticator } from '../../../proxy/src/authproxy/authenticate.j
 import { kubeStatusResponse } from '../../../proxy/src/authproxy/kube-status.js';
 import { createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js';
 import type { OidcVerifierConfig } from '../../../proxy/src/authproxy/oidc-config.js';
-import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
+import { bearer, createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
 import type { LocalIssuer } from './local-issuer.js';
 import { rejection } from './reject.js';
 
@@ -49,7 +49,7 @@ describe('authproxy/email-verified (username claim "email")', () => {
   it('the request is refused with a 401 Status whose message names the claim', async () => {
     const authenticator = createAuthenticator({ verifiers: [verifierFor()], serviceAccountTokens: false });
     const token = await issuer.mint({ email, email_verified: false });
-    const decision = await authenticator.decide({ headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] });
+    const decision = await authenticator.decide(bearer(token));
     if (decision.kind !== 'refuse') expect.fail(`expected a refusal, got ${decision.kind}`);
     expect(decision.status).to.equal(401);
     const status = JSON.parse(kubeStatusResponse(decision.status, decision.message).body) as { code: number; message: string };

@@ -12,7 +12,7 @@ import { createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.j
 import { startAuthProxy } from '../../../proxy/src/authproxy/start.js';
 import { isEntraAuthority } from '../../../proxy/src/common/entra-authority.js';
 import { captureLogger } from '../tunnel/helpers.js';
-import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER, unsecuredJwt } from './local-issuer.js';
+import { bearer, createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER, unsecuredJwt } from './local-issuer.js';
 import type { LocalIssuer } from './local-issuer.js';
 import { localProxyConfig, writeLocalProxyFiles } from './local-proxy-config.js';
 import type { LocalProxyFiles } from './local-proxy-config.js';
@@ -28,8 +28,6 @@ const APP_URI = `api://${APP_ID}`;
 /** Claims as Entra puts them in each format (access-token-claims-reference): v1 has upn/unique_name/appid, v2 azp/preferred_username. */
 const V2_CLAIMS: JWTPayload = { iss: V2, aud: APP_ID, ver: '2.0', azp: 'client-app', preferred_username: 'alice@example.com' };
 const V1_CLAIMS: JWTPayload = { iss: V1, aud: APP_URI, ver: '1.0', appid: 'client-app', upn: 'alice@example.com', unique_name: 'alice@example.com' };
-
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] });
 
 describe('authproxy/entra-issuer (v1.0 twin of a tenant v2.0 issuer)', () => {
   it('derives sts.windows.net/<tid>/ (trailing slash) for the global and US Government hosts, sts.chinacloudapi.cn for China', () => {

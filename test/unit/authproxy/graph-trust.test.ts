@@ -1,8 +1,10 @@
-// kube-aad-proxy's CA-file flags add to Node's default roots instead of replacing them, and each goes where it
-// belongs: an issuer with a private CA (--oidc-ca-file) next to the public Microsoft Graph must work. The Graph
-// stand-in plays the public Graph here: its CA is made one of Node's default roots for the duration (as a public
-// CA is), while the OpenID Provider's CA is only in the file the flags name. Also: a --graph-client-certificate-file
-// whose key does not match stops the proxy at startup, with one line naming the flag and the fix.
+// kube-aad-proxy's CA-file flags, each where it belongs: --oidc-ca-file replaces Node's default roots for the issuer's
+// origin (as kube-apiserver's does), --graph-ca-file adds to them, and an issuer with a private CA next to the public
+// Microsoft Graph must work. The Graph stand-in plays the public Graph here: its CA is made one of Node's default roots
+// for the duration (as a public CA is), while the OpenID Provider's CA is only in the file the flags name. Both listen
+// on 127.0.0.1, so the stand-in is also a default-trusted server on the issuer's host. Also: a
+// --graph-client-certificate-file whose key does not match stops the proxy at startup, with one line naming the flag
+// and the fix.
 import { expect } from 'chai';
 import { createPublicKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { exportJWK } from 'jose';
 import { graphAppToken, graphGroupResolver } from '../../../proxy/src/authproxy/graph-clients.js';
 import { graphHttp } from '../../../proxy/src/authproxy/graph-http.js';
+import { TrustingAgent } from '../../../proxy/src/authproxy/https-fetch.js';
 import type { FetchLike } from '../../../proxy/src/authproxy/https-fetch.js';
 import { completeGroups, createOidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js';
 import { authProxyConfigFromFlags } from '../../../proxy/src/cli/auth-proxy-command.js';
@@ -107,19 +110,33 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
     expect(await reaches((url, init) => fetch(url, init), discovery())).not.to.equal(true);
   });
 
-  it('--oidc-ca-file adds to the default roots: the issuer and a default-trusted server are both reachable', async () => {
+  it('--oidc-ca-file replaces the default roots: the file\'s CA is accepted, a default-trusted certificate on the issuer\'s host refused', async () => {
     const config = authProxyConfigFromFlags(flags());
     const issuerFetch = config.oidc[0]!.fetch!;
     expect(await reaches(issuerFetch, discovery())).to.equal(true);
-    // Before, the file replaced the roots: this failed with UNABLE_TO_VERIFY_LEAF_SIGNATURE / SELF_SIGNED_CERT.
-    expect(await reaches(issuerFetch, `${graph.url}/`)).to.equal(true);
+    expect(new URL(graph.url).hostname, 'the stand-in is on the issuer\'s host').to.equal(new URL(provider.issuer).hostname);
+    expect(await reaches(issuerFetch, `${graph.url}/`), 'a certificate only the default roots vouch for').to.equal('DEPTH_ZERO_SELF_SIGNED_CERT');
+  });
+
+  it('the token authority on the issuer\'s origin trusts the issuer fetch\'s own agent: one trust, one pool', async () => {
+    // --graph-ca-file too: the authority still takes the issuer's trust, not Graph's.
+    const config = authProxyConfigFromFlags(flags({ graphCaFile: issuerCaFile }));
+    const issuerTrust = config.graph!.issuerTrust;
+    expect(issuerTrust).to.be.instanceOf(TrustingAgent);
+    const http = graphHttp(config.graph!);
+    expect(http.authorityTrust).to.equal(issuerTrust);
+    expect(await reaches(config.oidc[0]!.fetch!, discovery())).to.equal(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The issuer fetch's kept-alive connection waits in that agent, where the authority's next request takes it.
+    expect(Object.keys(issuerTrust!.agent.freeSockets)).to.have.length(1);
+    expect(await reaches(http.authorityFetch, `${graph.url}/`), 'the authority trusts the issuer\'s file alone').not.to.equal(true);
   });
 
   it('a private issuer next to a public Graph: the overage token is resolved end to end', async () => {
     const config = authProxyConfigFromFlags(flags());
     const graphConfig = config.graph!;
     expect(graphConfig.ca, 'Graph inherits no CA from --oidc-ca-file').to.equal(undefined);
-    expect(graphConfig.authorityCa, 'the token authority is the issuer host, so it trusts the issuer CA').to.equal(provider.caPem);
+    expect(graphConfig.issuerTrust, 'the token authority is on the issuer\'s origin, so it trusts the issuer CA').to.be.instanceOf(TrustingAgent);
     // What start.ts runs for this config.
     const resolver = graphGroupResolver({ ...graphConfig, graphResource: GRAPH_AUDIENCE });
     const verifier = createOidcVerifier(config.oidc[0]!);
@@ -132,7 +149,8 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
     expect(await reaches(http.authorityFetch, discovery())).to.equal(true);
     expect(await reaches(http.graphFetch, discovery()), 'Graph requests do not trust the issuer CA').not.to.equal(true);
     const elsewhere = authProxyConfigFromFlags(flags({ graphAuthority: 'https://login.example.test/tenant' })).graph!;
-    expect(elsewhere.authorityCa).to.equal(undefined);
+    expect(elsewhere.issuerTrust).to.equal(undefined);
+    expect(await reaches(graphHttp(elsewhere).authorityFetch, discovery()), 'an authority elsewhere does not trust the issuer CA').not.to.equal(true);
   });
 
   it('--graph-ca-file adds to the default roots for Graph and the authority', async () => {
@@ -202,11 +220,11 @@ describe('kube-aad-proxy CA files and Graph credentials', function () {
       expect(result.stderr).to.contain(`--oidc-ca-file ${file} holds no PEM certificate; give the CA bundle`);
     });
 
-    it('documents in --help that CA files add to the system roots and that Graph does not inherit --oidc-ca-file', async () => {
+    it('documents in --help that --oidc-ca-file replaces the system roots, --graph-ca-file adds to them, and Graph does not inherit --oidc-ca-file', async () => {
       const result = await authProxy('--help');
       const help = result.stdout.replace(/\s+/g, ' ');
-      expect(help).to.match(/--oidc-ca-file <path> PEM CA bundle of a private issuer, added to the system roots .*never replacing them; trusted for the issuer's host only/);
-      expect(help).to.match(/--graph-ca-file <path> PEM CA bundle for --graph-authority and --graph-url .*added to the system roots, never replacing them; Graph does not inherit --oidc-ca-file/);
+      expect(help).to.match(/--oidc-ca-file <path> PEM CA bundle the issuer's certificate must chain to, replacing the system roots .*used for the issuer's origin only/);
+      expect(help).to.match(/--graph-ca-file <path> PEM CA bundle for --graph-authority and --graph-url .*added to the system roots, never replacing them; .*Graph does not inherit --oidc-ca-file/);
     });
   });
 });

@@ -80,16 +80,18 @@ describe('authproxy/https-fetch (per-issuer CA trust)', () => {
     expect(reads.count).to.equal(1);
   });
 
-  it('graph-http makes one trust per distinct bundle: the authority shares Graph\'s when it adds no CA of its own', () => {
+  it('graph-http builds no trust twice: the authority takes the issuer\'s agent as it is, else Graph\'s', () => {
     const none = graphHttp({});
     expect(none.authorityTrust).to.equal(undefined);
     const graphOnly = graphHttp({ ca: provider.caPem });
     expect(graphOnly.authorityTrust).to.be.instanceOf(TrustingAgent);
     expect(graphOnly.authorityFetch).to.equal(graphOnly.graphFetch);
-    const both = graphHttp({ ca: provider.caPem, authorityCa: provider.caPem });
+    const issuerTrust = new TrustingAgent(provider.caPem);
+    const both = graphHttp({ ca: provider.caPem, issuerTrust });
+    expect(both.authorityTrust).to.equal(issuerTrust);
     expect(both.authorityFetch).not.to.equal(both.graphFetch);
-    const authorityOnly = graphHttp({ authorityCa: provider.caPem });
-    expect(authorityOnly.authorityTrust).to.be.instanceOf(TrustingAgent);
-    expect(authorityOnly.authorityFetch).not.to.equal(authorityOnly.graphFetch);
+    const issuerOnly = graphHttp({ issuerTrust });
+    expect(issuerOnly.authorityTrust).to.equal(issuerTrust);
+    expect(issuerOnly.authorityFetch).not.to.equal(issuerOnly.graphFetch);
   });
 });

@@ -52,6 +52,12 @@ describe('authproxy/incoming-headers', () => {
     expect(headers.values('absent')).to.deep.equal([]);
   });
 
+  it('normalises the name of each line once, `_` read as `-`, at the same index', async () => {
+    const headers = new RequestHeaders(await parsedByNode(['X_Forwarded_For: 203.0.113.1', 'Impersonate_USER: bob', 'Accept: */*']));
+    expect(headers.normalizedNames).to.deep.equal(['host', 'x-forwarded-for', 'impersonate-user', 'accept']);
+    expect(headers.lowerNames).to.deep.equal(['host', 'x_forwarded_for', 'impersonate_user', 'accept']);
+  });
+
   it('still sees a header present only in the folded view (names and values)', () => {
     const incoming = { headers: { 'impersonate-user': 'bob', accept: '*/*' }, rawHeaders: ['Accept', '*/*'] };
     expect([...requestHeaders(incoming).names].sort()).to.deep.equal(['accept', 'impersonate-user']);

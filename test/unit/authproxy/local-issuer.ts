@@ -1,8 +1,10 @@
 // An in-memory issuer for verifier tests that need tokens no real provider would mint (alg none, future nbf,
-// reserved names…): its discovery document and JWKS are served by an injected fetch, so no server runs.
+// reserved names…): its discovery document and JWKS are served by an injected fetch, so no server runs. Also the
+// header set that presents one of its tokens to the authenticator (bearer).
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import type { FetchLike } from '../../../proxy/src/authproxy/https-fetch.js';
+import type { IncomingHeaderSet } from '../../../proxy/src/authproxy/incoming-headers.js';
 
 export const LOCAL_ISSUER = 'https://local-issuer.test/tenant-a/v2.0';
 export const LOCAL_AUDIENCE = 'api://kube-aad-proxy';
@@ -76,6 +78,11 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
       return new SignJWT(payload).setProtectedHeader({ alg: options.alg ?? 'RS256', kid, typ: 'JWT' }).sign(key);
     },
   };
+}
+
+/** A request's header views carrying `Authorization: Bearer <token>` and nothing else, as the authenticator reads them. */
+export function bearer(token: string): IncomingHeaderSet {
+  return { headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] };
 }
 
 /** An unsecured JWT (`alg: none`), which jose will not produce. */

@@ -13,10 +13,8 @@ import type { OidcVerifier } from '../../../proxy/src/authproxy/oidc-verifier.js
 import { createTokenCacheKey } from '../../../proxy/src/authproxy/token-cache-key.js';
 import { VerifiedTokenCache } from '../../../proxy/src/authproxy/verified-token-cache.js';
 import type { TokenCacheLookup } from '../../../proxy/src/authproxy/verified-token-cache.js';
-import { createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
+import { bearer, createLocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER } from './local-issuer.js';
 import type { LocalIssuer } from './local-issuer.js';
-
-const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` }, rawHeaders: ['Authorization', `Bearer ${token}`] });
 
 function forwarded(decision: AuthDecision): Extract<AuthDecision, { kind: 'forward'; mode: 'oidc' }> {
   if (decision.kind !== 'forward' || decision.mode !== 'oidc') expect.fail(`expected an OIDC forward, got ${JSON.stringify(decision)}`);
