@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseDuration } from '../common/duration.js';
-import { readFlagFile } from '../common/flag-file.js';
+import { FlagFileError } from '../common/flag-file.js';
 import { parseHostPort } from '../common/host-port.js';
 import { createLogger } from '../common/logger.js';
 import { parsePort } from '../common/port.js';
@@ -41,12 +41,7 @@ export function relayConfigFromFlags(flags: RelayFlags): RelayConfig {
   let tls: RelayConfig['tls'];
   if (flags.tlsCertFile || flags.tlsKeyFile) {
     if (!flags.tlsCertFile || !flags.tlsKeyFile) throw new Error('--tls-cert-file and --tls-key-file go together');
-    tls = {
-      certPem: readFlagFile(flags.tlsCertFile, '--tls-cert-file'),
-      keyPem: readFlagFile(flags.tlsKeyFile, '--tls-key-file'),
-      certFile: flags.tlsCertFile,
-      keyFile: flags.tlsKeyFile,
-    };
+    tls = { certFile: flags.tlsCertFile, keyFile: flags.tlsKeyFile };
     if (insecure) throw new Error('--insecure serves plain ws and cannot be combined with --tls-cert-file');
   } else if (!insecure) {
     throw new Error('--tls-cert-file and --tls-key-file are required (or --insecure for a loopback test)');
@@ -86,7 +81,7 @@ function registerServe(relay: Command): void {
     .addOption(new Option('--client-auth <mode>', 'how clients authenticate; "none" is for the local demo only').choices(['token', 'none']).default('token'))
     .option('--oidc-issuer-url <url>', 'also accept client OIDC access tokens from this issuer (repeatable)', collect)
     .option('--oidc-audience <aud>', "audience client OIDC tokens must carry: the relay's own, never the cluster's")
-    .option('--oidc-ca-file <file>', 'CA bundle for an OIDC issuer with a private CA, trusted in addition to the default roots for that issuer\'s discovery and keys')
+    .option('--oidc-ca-file <file>', 'CA bundle for an OIDC issuer with a private CA, trusted instead of the default roots for that issuer\'s discovery and keys')
     .option('--oidc-username-claim <claim>', 'claim naming the client in logs', 'sub');
   addOpsHostOption(relay)
     .option('--ops-port <port>', 'ops port', '8081')
@@ -99,7 +94,11 @@ function registerServe(relay: Command): void {
       const logger = createLogger('relay');
       // Loaded on use: kubectl runs `clusterconnect get-token` on every command, so no server role's runtime loads then.
       const { startRelay } = await import('../relay/relay-server.js');
-      const handle = await startRelay(config, logger);
+      const handle = await startRelay(config, logger).catch((error: unknown) => {
+        // The serving pair is read at start, not with the flags: a file that cannot be read is still a flag error.
+        if (error instanceof FlagFileError) parseFlags(command, (): never => { throw error; });
+        throw error;
+      });
       onShutdownSignals({ logger, graceMs: config.drainTimeoutMs + 5_000, stop: () => handle.drain() });
     });
 }

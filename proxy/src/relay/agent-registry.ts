@@ -95,12 +95,13 @@ export class AgentRegistry<S extends AgentSessionView = TunnelSession> {
     const list = this.byCluster.get(cluster);
     if (!list || list.length === 0) return undefined;
     const start = (this.nextIndex.get(cluster) ?? 0) % list.length;
+    const now = this.monotonicNow();
     let best: AgentConnection<S> | undefined;
     let bestSuspect: AgentConnection<S> | undefined;
     for (let i = 0; i < list.length; i++) {
       const candidate = list[(start + i) % list.length] as AgentConnection<S>;
       if (!candidate.session.acceptingStreams || exclude?.has(candidate)) continue;
-      if (this.isSuspect(candidate)) {
+      if (this.isSuspect(candidate, now)) {
         if (!bestSuspect || candidate.session.streamCount < bestSuspect.session.streamCount) bestSuspect = candidate;
       } else if (!best || candidate.session.streamCount < best.session.streamCount) best = candidate;
     }
@@ -113,14 +114,14 @@ export class AgentRegistry<S extends AgentSessionView = TunnelSession> {
     this.unanswered.set(connection, connection.session.lastFrameAt);
   }
 
-  private isSuspect(connection: AgentConnection<S>): boolean {
+  private isSuspect(connection: AgentConnection<S>, now: number): boolean {
     const { lastFrameAt } = connection.session;
     const markedAt = this.unanswered.get(connection);
     if (markedAt !== undefined) {
       if (lastFrameAt <= markedAt) return true;
       this.unanswered.delete(connection);
     }
-    return this.monotonicNow() - lastFrameAt >= SILENT_AGENT_MS;
+    return now - lastFrameAt >= SILENT_AGENT_MS;
   }
 
   /** What the newest live agent announced; agents of one cluster normally announce the same. */

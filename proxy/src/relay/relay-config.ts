@@ -15,10 +15,10 @@ export interface RelayConfig {
   /** 0 picks a free port (tests); the bound URL is logged and returned. */
   listenPort: number;
   /**
-   * Serving certificate and key, PEM, and the files they came from: the relay re-reads those every
+   * The serving certificate and key files, PEM: read at start (a pair that does not load stops it) and re-read every
    * `tlsReloadIntervalMs` (cert-manager and mounted Secrets rotate them in place). Absent only with `insecure`.
    */
-  tls?: { certPem: string; keyPem: string; certFile: string; keyFile: string };
+  tls?: { certFile: string; keyFile: string };
   /** How often to look for a rotated certificate (default 10 s). */
   tlsReloadIntervalMs?: number;
   /** Plain ws: for loopback tests only. */

@@ -18,4 +18,6 @@ export interface RelayContext {
   /** Every live session (agents and clients), so shutdown can send GOAWAY to all. */
   sessions: Set<TunnelSession>;
   draining(): boolean;
+  /** True once close() started closing every session (see PairingContext.closing). */
+  closing(): boolean;
 }

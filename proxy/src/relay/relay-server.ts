@@ -5,20 +5,21 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { FlagFileError } from '../common/flag-file.js';
 import { formatHostPort } from '../common/host-port.js';
 import { createLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
 import { createRegistry, startOpsServer } from '../common/ops-server.js';
 import type { OpsServer } from '../common/ops-server.js';
 import { createHttpsFetch } from '../authproxy/https-fetch.js';
-import { defaultRootsPlus } from '../common/ca-trust.js';
 import { createOidcVerifier } from '../authproxy/oidc-verifier.js';
 import { waitForStreams } from '../tunnel/drain.js';
 import { TUNNEL_SUBPROTOCOL } from '../tunnel/frame.js';
 import { tunnelWebSocketOptions } from '../tunnel/ws-transport.js';
 import { AgentRegistry } from './agent-registry.js';
 import { TUNNEL_TLS_CIPHERS } from '../common/tls-ciphers.js';
-import { watchTlsFiles } from '../common/tls-files.js';
+import { readTlsPair, watchTlsFiles } from '../common/tls-files.js';
+import type { TlsPair } from '../common/tls-files.js';
 import { createClientAuthenticator } from './credentials/client-authenticator.js';
 import { loadPublicKey } from './credentials/key-files.js';
 import { createRelayTokenVerifier } from './credentials/verify-relay-token.js';
@@ -65,20 +66,35 @@ function oidcVerifiers(config: RelayConfig) {
       usernameClaim: issuer.usernameClaim ?? 'sub',
       extraClaims: {},
       algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
-      ...(issuer.caPem ? { fetch: createHttpsFetch({ ca: defaultRootsPlus(issuer.caPem) }) } : {}),
+      // Exactly the file, as kube-apiserver's --oidc-ca-file: the client tokens the relay accepts rest on this trust.
+      ...(issuer.caPem ? { fetch: createHttpsFetch({ ca: issuer.caPem }) } : {}),
     }),
   );
+}
+
+/** The serving pair, checked to load: a missing file or a key that does not match its certificate stops the start. */
+async function readServingPair(files: NonNullable<RelayConfig['tls']>): Promise<TlsPair> {
+  try {
+    return await readTlsPair(files.certFile, files.keyFile);
+  } catch (error) {
+    // A file that cannot be read is named by its flag, as every flag file is.
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (code && path) throw new FlagFileError(path === files.certFile ? '--tls-cert-file' : '--tls-key-file', path, error);
+    throw new Error(`--tls-cert-file ${files.certFile} and --tls-key-file ${files.keyFile} do not load as a pair: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export async function startRelay(config: RelayConfig, logger: Logger = createLogger('relay')): Promise<RelayHandle> {
   const tls = config.insecure ? undefined : config.tls;
   if (!config.insecure && !tls) throw new Error('the relay needs --tls-cert-file and --tls-key-file (or --insecure for loopback tests)');
+  const serving = tls ? { ...tls, pair: await readServingPair(tls) } : undefined;
   warnInsecure(config, logger);
   const publicKey = await loadPublicKey(config.publicKeyFile);
   const registryMetrics = createRegistry('clusterconnect_relay_');
   const metrics = createRelayMetrics(registryMetrics);
   const relayTokens = createRelayTokenVerifier({ publicKey });
   let draining = false;
+  let closing = false;
   const context: RelayContext = {
     registry: new AgentRegistry(),
     relayTokens,
@@ -89,6 +105,7 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     failoverAfterMs: config.failoverAfterMs,
     sessions: new Set(),
     draining: () => draining,
+    closing: () => closing,
   };
 
   const serverOptions: http.ServerOptions = {
@@ -98,14 +115,14 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     connectionsCheckingInterval: Math.min(1_000, config.handshakeTimeoutMs),
     maxHeaderSize: 32 * 1024,
   };
-  const httpsServer = tls ? https.createServer({ ...serverOptions, cert: tls.certPem, key: tls.keyPem, handshakeTimeout: config.handshakeTimeoutMs, ...TLS_CONTEXT_OPTIONS }) : undefined;
-  const server = httpsServer ?? http.createServer(serverOptions);
+  const secure = serving && { ...serving, server: https.createServer({ ...serverOptions, ...serving.pair, handshakeTimeout: config.handshakeTimeoutMs, ...TLS_CONTEXT_OPTIONS }) };
+  const server = secure?.server ?? http.createServer(serverOptions);
   const wss = new WebSocketServer({
     noServer: true,
     ...tunnelWebSocketOptions,
     handleProtocols: (offered) => (offered.has(TUNNEL_SUBPROTOCOL) ? TUNNEL_SUBPROTOCOL : false),
   });
-  enforceHandshakeDeadline(server, httpsServer !== undefined, config.handshakeTimeoutMs, logger, () => metrics.errors.inc({ reason: 'handshake_timeout' }));
+  enforceHandshakeDeadline(server, secure !== undefined, config.handshakeTimeoutMs, logger, () => metrics.errors.inc({ reason: 'handshake_timeout' }));
   server.on('request', (req, res) => void handleApiRequest(context, req, res));
   server.on('upgrade', createUpgradeHandler(context, wss));
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
@@ -128,7 +145,7 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     server.listen(config.listenPort, config.listenHost, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const url = `${httpsServer ? 'wss' : 'ws'}://${formatHostPort({ host: address.address, port: address.port })}`;
+  const url = `${secure ? 'wss' : 'ws'}://${formatHostPort({ host: address.address, port: address.port })}`;
 
   let ops: OpsServer;
   try {
@@ -137,20 +154,20 @@ export async function startRelay(config: RelayConfig, logger: Logger = createLog
     server.close();
     throw error;
   }
-  const tlsReloader =
-    tls && httpsServer
-      ? watchTlsFiles(httpsServer, {
-          certFile: tls.certFile,
-          keyFile: tls.keyFile,
-          initial: { cert: Buffer.from(tls.certPem), key: Buffer.from(tls.keyPem) },
-          intervalMs: config.tlsReloadIntervalMs ?? 10_000,
-          logger,
-          contextOptions: TLS_CONTEXT_OPTIONS,
-        })
-      : undefined;
+  const tlsReloader = secure
+    ? watchTlsFiles(secure.server, {
+        certFile: secure.certFile,
+        keyFile: secure.keyFile,
+        initial: secure.pair,
+        intervalMs: config.tlsReloadIntervalMs ?? 10_000,
+        logger,
+        contextOptions: TLS_CONTEXT_OPTIONS,
+      })
+    : undefined;
   logger.info('relay listening', { url, opsUrl: ops.url, relay: config.relayName, clientAuth: config.clientAuth, oidcIssuers: config.oidcIssuers.map((i) => i.issuerUrl) });
 
   const closeAll = async () => {
+    closing = true;
     tlsReloader?.stop();
     for (const session of context.sessions) session.close('relay shutting down');
     for (const client of wss.clients) client.terminate();

@@ -15,27 +15,13 @@ export interface PairingContext {
   metrics: RelayMetrics;
   /** See SpliceOptions.failoverAfterMs (the relay's --open-failover-after). */
   failoverAfterMs: number;
+  /** True once the relay closes its sessions: an open whose agent goes then stays where it is. */
+  closing(): boolean;
 }
 
 export function noAgentMessage(cluster: string, relayName: string, lastSeen: Date | undefined): string {
   const seen = lastSeen ? ` (last seen ${lastSeen.toISOString()})` : ' (this relay has not seen one since it started)';
   return `no agent is connected for cluster ${cluster} at relay ${relayName}${seen}`;
-}
-
-/** The errors_total reason for an open that ended on the agent's side before it was accepted, by the reset code. */
-function refusalReason(code: number): string {
-  switch (code) {
-    case ResetCode.OpenFailed:
-      return 'upstream_unreachable';
-    case ResetCode.Refused:
-      return 'agent_refused';
-    case ResetCode.SessionClosed:
-      return 'agent_gone';
-    case ResetCode.Cancel: // the open timed out (or the agent cancelled it)
-      return 'agent_silent';
-    default:
-      return 'agent_error';
-  }
 }
 
 /** Handles one stream a client opened for `cluster`: pick an agent, open, splice; or refuse with the reason. */
@@ -86,15 +72,17 @@ export function routeClientStream(clientStream: FrameStream, cluster: string, co
     {
       bytes: metrics.bytes.add,
       accepted: () => metrics.streamsTotal.inc({ result: 'accepted' }),
-      refused(code, reason) {
+      refused(code, reason, why) {
         // The client gets the agent's sentence; one that could not reach its upstream names it.
-        metrics.errors.inc({ reason: refusalReason(code) });
+        metrics.errors.inc({ reason: why });
         metrics.streamsTotal.inc({ result: 'rejected' });
         logger.info('agent refused a stream or went away before accepting it', { cluster, agent: current?.id, code, reason });
       },
       abandoned: () => metrics.streamsTotal.inc({ result: 'abandoned' }),
       finished: () => metrics.streamsOpen.dec(),
       reopen(why, detail) {
+        // Each agent's session is about to close too: a move would only dial the next agent's upstream for nothing.
+        if (context.closing()) return undefined;
         const from = current;
         if (why === 'agent_silent' && from) registry.markUnanswered(from);
         const next = openOnNextAgent();

@@ -4,15 +4,36 @@
 // while its socket to that receiver is backed up. Half-close and resets pass through with their code and reason.
 //
 // Until an agent accepts, the open can move to another agent (failover): when the agent's session dies, when it
-// refuses because it is draining, or when it does not answer in time. What the client sent so far (its TLS
-// ClientHello) is replayed there; nothing upstream has answered it yet, so the move is invisible to the client.
+// refuses the open (RESET Refused: it is draining, or at its stream limit), or when it does not answer in time. What
+// the client sent so far (its TLS ClientHello) is replayed there (early-frames.ts); nothing upstream has answered it
+// yet, so the move is invisible to the client.
 import type { FrameStream } from '../tunnel/frame-stream.js';
-import { FRAME_HEADER_SIZE, ResetCode } from '../tunnel/frame.js';
+import { ResetCode } from '../tunnel/frame.js';
+import { EarlyFrames } from './early-frames.js';
 
 export type ByteDirection = 'client_to_agent' | 'agent_to_client';
 
 /** Why an open moved to another agent (a metrics label). */
 export type FailoverReason = 'agent_gone' | 'agent_refused' | 'agent_silent';
+
+/** Why an open ended on the agent's side before it was accepted (a metrics label). */
+export type RefusalReason = FailoverReason | 'upstream_unreachable' | 'agent_error';
+
+/** The label for an agent-side end before ACCEPT, by its reset code. */
+function refusalReason(code: number): RefusalReason {
+  switch (code) {
+    case ResetCode.OpenFailed:
+      return 'upstream_unreachable';
+    case ResetCode.Refused:
+      return 'agent_refused';
+    case ResetCode.SessionClosed:
+      return 'agent_gone';
+    case ResetCode.Cancel: // the open timed out (or the agent cancelled it)
+      return 'agent_silent';
+    default:
+      return 'agent_error';
+  }
+}
 
 /** What the splice reports. Each open ends in exactly one of accepted, refused and abandoned. */
 export interface SpliceHooks {
@@ -23,9 +44,10 @@ export interface SpliceHooks {
   /**
    * The open ended on the agent's side before it was accepted, and no other agent took it over: `code` and `reason`
    * are those of the agent's RESET (an agent that cannot reach its upstream names it), of its session's end
-   * (ResetCode.SessionClosed), or of the open timeout. The client's stream is reset with them.
+   * (ResetCode.SessionClosed), or of the open timeout; `why` is refusalReason(code). The client's stream is reset
+   * with them.
    */
-  refused(code: number, reason: string): void;
+  refused(code: number, reason: string, why: RefusalReason): void;
   /** The client's stream ended (reset, or its session closed) before an agent accepted. */
   abandoned(): void;
   /** Both streams are gone. Called once. */
@@ -33,13 +55,6 @@ export interface SpliceHooks {
   /** A stream on another agent for this open, or undefined when no other agent is left to try. */
   reopen?(why: FailoverReason, detail: string): FrameStream | undefined;
 }
-
-/**
- * Early bytes kept for a replay, per stream. kubectl sends only its TLS ClientHello (one record, at most 16 KiB)
- * before the server answers; a client that sends more before ACCEPT gives up failover for that stream, so a
- * relay whose agents stall cannot be made to hold a whole initial window for each of thousands of opens.
- */
-export const MAX_REPLAY_BYTES = 16 * 1024;
 
 export interface SpliceOptions {
   /** Move an open that got no answer for this long to another agent, if there is one (0: wait for the open timeout). */
@@ -51,7 +66,7 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
   let agent = firstAgent;
   let finished = false;
   /** The client's frames before any agent accepted, kept for a failover; undefined once the open can no longer move. */
-  let early: { data: Buffer[]; bytes: number; closeWrite: boolean; window: number } | undefined = { data: [], bytes: 0, closeWrite: false, window: 0 };
+  let early: EarlyFrames | undefined = new EarlyFrames();
   /**
    * Credit the agent granted before it accepted, held back from the client while the open may still move: the next
    * agent's stream starts from the initial window, and a client that had been given more would send beyond it.
@@ -92,30 +107,24 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
     attachAgent(next);
     // Already gone when it died or refused; a silent agent is told to drop the open.
     previous.reset(ResetCode.Cancel, 'no answer in time; the stream was opened on another agent');
-    // Copies: the first agent's stream rewrote each message's stream id in place, and may still be sending them.
-    for (const message of early.data) next.sendData(Buffer.from(message), message.length - FRAME_HEADER_SIZE);
-    if (early.window > 0) next.sendWindow(early.window);
-    if (early.closeWrite) next.closeWrite();
+    early.replayTo(next);
     return true;
   };
 
   client.attach({
     data(message, length) {
       hooks.bytes('client_to_agent', length);
-      if (early) {
-        early.bytes += length;
-        if (early.bytes > MAX_REPLAY_BYTES) endFailover();
-        else early.data.push(message);
-      }
+      // The replay keeps a copy of the payload; a client that sent more than it holds gives up failover.
+      if (early && !early.addData(message, length)) endFailover();
       agent.sendData(message, length);
     },
     window(increment) {
-      if (early) early.window += increment;
+      early?.addWindow(increment);
       agent.sendWindow(increment);
     },
     accept: () => undefined,
     closeWrite() {
-      if (early) early.closeWrite = true;
+      early?.markCloseWrite();
       agent.closeWrite();
     },
     reset(code, reason, beforeAccept) {
@@ -156,9 +165,12 @@ export function spliceStreams(client: FrameStream, firstAgent: FrameStream, hook
       reset(code, reason, beforeAccept) {
         if (stream !== agent) return;
         stopTimer();
-        if (beforeAccept && code === ResetCode.SessionClosed && failover('agent_gone', reason)) return;
-        if (beforeAccept && code === ResetCode.Refused && failover('agent_refused', reason)) return;
-        if (beforeAccept) hooks.refused(code, reason);
+        if (beforeAccept) {
+          const why = refusalReason(code);
+          // Not after an open timeout (the client waited long enough), nor for an unreachable upstream (the cluster's answer).
+          if ((why === 'agent_gone' || why === 'agent_refused') && failover(why, reason)) return;
+          hooks.refused(code, reason, why);
+        }
         client.reset(code, reason);
       },
       finished() {

@@ -26,11 +26,16 @@ const METADATA_KEY = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function header(type: number, streamId: number, payloadSize: number): Buffer {
-  const buf = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payloadSize);
+/** Writes a frame header (type, no flags, stream id) at the start of `buf`. */
+export function writeHeader(buf: Buffer, type: number, streamId: number): void {
   buf[0] = type;
   buf[1] = 0;
   buf.writeUInt32BE(streamId, STREAM_ID_OFFSET);
+}
+
+function header(type: number, streamId: number, payloadSize: number): Buffer {
+  const buf = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payloadSize);
+  writeHeader(buf, type, streamId);
   return buf;
 }
 
@@ -62,9 +67,7 @@ export function encodeDataInto(target: Buffer, streamId: number, payload: Uint8A
   checkDataPayload(streamId, payload);
   const size = FRAME_HEADER_SIZE + payload.length;
   if (target.length < size) throw new FrameEncodeError(`a ${target.length}-byte buffer cannot hold a ${size}-byte DATA frame`);
-  target[0] = FrameType.Data;
-  target[1] = 0;
-  target.writeUInt32BE(streamId, STREAM_ID_OFFSET);
+  writeHeader(target, FrameType.Data, streamId);
   target.set(payload, FRAME_HEADER_SIZE);
   return target.subarray(0, size);
 }

@@ -3,34 +3,20 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { readTlsPair, watchTlsFiles } from '../../../proxy/src/common/tls-files.js';
 import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
 import { makeTempDir, removeTempDir } from '../../support/temp-dir.js';
+import { filesForRotation, probeTls, writeTlsFiles } from '../../support/tls-probe.js';
 import { captureLogger } from '../tunnel/helpers.js';
 
 /** The subject CN the server presents to a client offering at most `maxVersion`, or 'refused'. */
-async function presented(port: number, maxVersion: tls.SecureVersion): Promise<string> {
-  const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.2', maxVersion });
-  try {
-    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
-    return String(socket.getPeerCertificate().subject.CN);
-  } catch {
-    return 'refused';
-  } finally {
-    socket.destroy();
-  }
-}
+const presented = (port: number, maxVersion: tls.SecureVersion) =>
+  probeTls({ port, minVersion: 'TLSv1.2', maxVersion }, (socket) => String(socket.getPeerCertificate().subject.CN));
 
 describe('common/tls-files', () => {
   it('installs a rotated pair with the server\'s other context options, and keeps the current pair while the files do not load', async () => {
-    const dir = makeTempDir('cc-tls-files-');
-    const [first, second] = await Promise.all([createSelfSignedCertificate('first'), createSelfSignedCertificate('second')]);
-    const certFile = join(dir, 'tls.crt');
-    const keyFile = join(dir, 'tls.key');
-    writeFileSync(certFile, first.certPem);
-    writeFileSync(keyFile, first.keyPem);
+    const { dir, certFile, keyFile, second } = await filesForRotation('cc-tls-files-', ['first', 'second']);
     // TLS 1.3 only: a reload that dropped the context options would fall back to Node's TLSv1.2 minimum.
     const contextOptions = { minVersion: 'TLSv1.3' } as const;
     const initial = await readTlsPair(certFile, keyFile);
@@ -65,10 +51,9 @@ describe('common/tls-files', () => {
   it('readTlsPair refuses a key that does not match the certificate', async () => {
     const dir = makeTempDir('cc-tls-files-');
     const [first, second] = await Promise.all([createSelfSignedCertificate('first'), createSelfSignedCertificate('second')]);
-    writeFileSync(join(dir, 'tls.crt'), first.certPem);
-    writeFileSync(join(dir, 'tls.key'), second.keyPem);
+    const { certFile, keyFile } = writeTlsFiles(dir, { certPem: first.certPem, keyPem: second.keyPem });
     try {
-      await readTlsPair(join(dir, 'tls.crt'), join(dir, 'tls.key')).then(
+      await readTlsPair(certFile, keyFile).then(
         () => expect.fail('loaded'),
         (error: Error) => expect(error.message).to.match(/key values mismatch/),
       );

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSelfSignedCertificate } from '../../support/oidc/self-signed-cert.js';
 import { makeTempDir } from '../../support/temp-dir.js';
+import { writeTlsFiles } from '../../support/tls-probe.js';
 import { issueToken } from '../../../proxy/src/relay/credentials/issue-token.js';
 import { generateKeyPairFiles, loadPrivateKey } from '../../../proxy/src/relay/credentials/key-files.js';
 import type { RelayKey } from '../../../proxy/src/relay/credentials/key-files.js';
@@ -48,18 +49,15 @@ export async function makeKeys(): Promise<TestKeys> {
 
 export const testCaPem = async (): Promise<string> => (await createSelfSignedCertificate('upstream.test')).certPem;
 
-export type RelayTls = NonNullable<RelayConfig['tls']>;
+/** The relay's certificate files, and the certificate's PEM for the dialers to trust. */
+export type RelayTls = NonNullable<RelayConfig['tls']> & { certPem: string };
 
 let relayTlsCount = 0;
 
-/** A self-signed serving certificate for an in-process relay, also written to files in `dir` (the relay watches them). */
+/** A self-signed serving certificate for an in-process relay, written to files in `dir` (the relay reads and watches them). */
 export async function relayTls(dir: string, commonName?: string): Promise<RelayTls> {
-  const { certPem, keyPem } = await createSelfSignedCertificate(commonName);
-  const base = join(dir, `relay-tls-${++relayTlsCount}`);
-  const tls = { certPem, keyPem, certFile: `${base}.crt`, keyFile: `${base}.key` };
-  writeFileSync(tls.certFile, certPem);
-  writeFileSync(tls.keyFile, keyPem, { mode: 0o600 });
-  return tls;
+  const pair = await createSelfSignedCertificate(commonName);
+  return { certPem: pair.certPem, ...writeTlsFiles(dir, pair, `relay-tls-${++relayTlsCount}`) };
 }
 
 export function clusterInfo(cluster: string, caBundlePem: string): ClusterConnectionInfo {

@@ -54,6 +54,27 @@ describe('relay server (in process, loopback)', () => {
         return error as RelayDialError;
       },
     );
+  /** An echoing agent of c1 and a client stream paired with it through the relay, its 'ping' echoed: it keeps a drain waiting. */
+  const pairedStream = async () => {
+    const agent = await dialAgent('c1');
+    echoStreams(agent);
+    const client = await dialClient('c1');
+    const stream = quiet(client.openStream('c1'));
+    stream.write('ping');
+    const echoed = await new Promise<string>((resolve) => {
+      let text = '';
+      const onData = (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.length < 4) return;
+        stream.off('data', onData);
+        stream.pause(); // the rest, if any, is for the test to read
+        resolve(text);
+      };
+      stream.on('data', onData);
+    });
+    expect(echoed, 'the stream is paired through the relay').to.equal('ping');
+    return { agent, stream };
+  };
   const get = async (path: string, token: string) => {
     const response = await fetch(`${relay.handle.url.replace('ws', 'http')}${path}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -137,16 +158,8 @@ describe('relay server (in process, loopback)', () => {
 
   it('drain sends GOAWAY: the agent session reports it, and the relay refuses new peers', async function () {
     this.timeout(10_000);
-    const agent = await dialAgent('c1');
-    echoStreams(agent);
     // A paired stream still open keeps the drain waiting (up to drainTimeoutMs), so the dials below happen mid-drain.
-    const client = await dialClient('c1');
-    const stream = quiet(client.openStream('c1'));
-    let echoed = '';
-    stream.on('data', (chunk: Buffer) => (echoed += chunk.toString()));
-    stream.write('ping');
-    while (echoed.length < 4) await once(stream, 'data');
-    expect(echoed, 'the stream is paired through the relay').to.equal('ping');
+    const { agent, stream } = await pairedStream();
 
     const goaway = once(agent, 'goaway');
     let drainDone = false;
@@ -163,20 +176,14 @@ describe('relay server (in process, loopback)', () => {
     expect(drainDone, 'the peers were refused during the drain, not after it').to.equal(false);
 
     stream.end();
-    await once(stream, 'end');
+    expect((await readAll(stream)).toString(), 'nothing after the echo').to.equal('');
     await drained;
-    expect(echoed).to.equal('ping');
   });
 
   it('drain: a client whose authentication ends after the drain started gets GOAWAY on its new session at once', async function () {
     this.timeout(10_000);
-    const agent = await dialAgent('c1');
-    echoStreams(agent);
     // A paired stream still open keeps the drain waiting.
-    const first = await dialClient('c1');
-    const inFlight = quiet(first.openStream('c1'));
-    inFlight.write('ping');
-    await once(inFlight, 'data');
+    const { agent, stream: inFlight } = await pairedStream();
 
     // The next client's authentication is held until drain() has sent its GOAWAYs.
     const clients = relay.handle.context.clients;
@@ -202,7 +209,26 @@ describe('relay server (in process, loopback)', () => {
     expect(() => session.openStream('c1')).to.throw('draining');
 
     inFlight.end();
-    await once(inFlight, 'end');
+    await readAll(inFlight);
     await drained;
+  });
+
+  it('close() moves no open: an agent it closes first does not pass its unaccepted opens to the next', async () => {
+    // The open waits on the first agent, unanswered; the second dials in after it, so close() ends the first first.
+    const first = await dialAgent('c1');
+    let opened = false;
+    first.on('stream', (stream) => {
+      quiet(stream);
+      opened = true;
+    });
+    const client = await dialClient('c1');
+    const stream = quiet(client.openStream('c1'));
+    stream.write('hello');
+    while (!opened) await new Promise((resolve) => setTimeout(resolve, 5));
+    await dialAgent('c1'); // the one a move would go to
+    await relay.handle.close();
+    const failovers = (await relay.handle.context.metrics.failovers.get()).values.reduce((sum, value) => sum + value.value, 0);
+    expect(failovers, 'failovers counted').to.equal(0);
+    expect(relay.log.lines.join(''), 'failovers logged').not.to.contain('stream moved to another agent');
   });
 });

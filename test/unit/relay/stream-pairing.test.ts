@@ -5,12 +5,13 @@ import { Registry } from 'prom-client';
 import { AgentRegistry } from '../../../proxy/src/relay/agent-registry.js';
 import { createRelayMetrics } from '../../../proxy/src/relay/relay-metrics.js';
 import { routeClientStream } from '../../../proxy/src/relay/stream-pairing.js';
-import { MAX_REPLAY_BYTES } from '../../../proxy/src/relay/stream-splice.js';
+import { MAX_REPLAY_BYTES } from '../../../proxy/src/relay/early-frames.js';
 import type { PairingContext } from '../../../proxy/src/relay/stream-pairing.js';
 import { TunnelOpenError } from '../../../proxy/src/tunnel/errors.js';
 import { INITIAL_STREAM_WINDOW } from '../../../proxy/src/tunnel/flow-control.js';
-import { ResetCode } from '../../../proxy/src/tunnel/frame.js';
+import { FRAME_HEADER_SIZE, ResetCode } from '../../../proxy/src/tunnel/frame.js';
 import type { TunnelSession } from '../../../proxy/src/tunnel/session.js';
+import type { TunnelStream } from '../../../proxy/src/tunnel/stream.js';
 import { captureLogger, memorySessionPair, quiet, readAll, streamError } from '../tunnel/helpers.js';
 
 /** client ⇄ relay (client session) and relay (agent session) ⇄ agent, all in memory. */
@@ -18,15 +19,43 @@ function topology(agentCount = 1, failoverAfterMs = 3_000) {
   const client = memorySessionPair();
   const registry = new AgentRegistry();
   const agents: TunnelSession[] = [];
+  /** The relay's end of each agent's connection (to freeze one). */
+  const toAgents: ReturnType<typeof memorySessionPair>['listenerTransport'][] = [];
   for (let i = 0; i < agentCount; i++) {
     const pair = memorySessionPair();
     registry.add({ id: `agent-${i}`, cluster: 'c1', session: pair.listener, info: { cluster: 'c1', caBundlePem: 'x', tlsServerName: 'x', authModes: ['oidc'] }, connectedAt: new Date() });
     agents.push(pair.dialer);
+    toAgents.push(pair.listenerTransport);
   }
   const metricsRegistry = new Registry();
-  const context: PairingContext = { registry, relayName: 'relay-a', logger: captureLogger().logger, metrics: createRelayMetrics(metricsRegistry), failoverAfterMs };
+  const context: PairingContext = {
+    registry,
+    relayName: 'relay-a',
+    logger: captureLogger().logger,
+    metrics: createRelayMetrics(metricsRegistry),
+    failoverAfterMs,
+    closing: () => false,
+  };
   client.listener.on('frameStream', (stream) => routeClientStream(stream, 'c1', context));
-  return { clientSession: client.dialer, agents, registry, context, metricsRegistry };
+  return { clientSession: client.dialer, agents, toAgents, registry, context, metricsRegistry };
+}
+
+/** Runs `handle` on each stream an agent gets (errors quieted); returns how many streams each agent got so far. */
+function onAgentStreams(agents: TunnelSession[], handle: (stream: TunnelStream, agent: number) => void): number[] {
+  const seen = agents.map(() => 0);
+  agents.forEach((agent, i) =>
+    agent.on('stream', (stream) => {
+      seen[i]!++;
+      handle(quiet(stream), i);
+    }),
+  );
+  return seen;
+}
+
+/** The agent's "upstream": reads everything, then answers with the reversed bytes and closes. */
+function echoReversed(stream: TunnelStream): void {
+  stream.accept();
+  void readAll(stream).then((data) => stream.end(Buffer.from(data).reverse()));
 }
 
 /** The value of one sample, e.g. `clusterconnect_relay_streams_total{result="accepted"}`; 0 when it is not there. */
@@ -58,11 +87,7 @@ async function results(metricsRegistry: Registry): Promise<Record<string, number
 describe('relay stream pairing', () => {
   it('pairs a client stream with an agent stream: bytes both ways, half-close, metrics', async () => {
     const { clientSession, agents, metricsRegistry } = topology();
-    // The agent's "upstream": read everything, then answer with the reversed bytes and close.
-    agents[0]?.on('stream', (stream) => {
-      quiet(stream).accept();
-      void readAll(stream).then((data) => stream.end(Buffer.from(data).reverse()));
-    });
+    onAgentStreams(agents, echoReversed);
     const stream = quiet(clientSession.openStream('c1'));
     const request = randomBytes(600 * 1024);
     stream.end(request);
@@ -75,15 +100,11 @@ describe('relay stream pairing', () => {
 
   it('spreads streams over two agents', async () => {
     const { clientSession, agents } = topology(2);
-    const seen = [0, 0];
-    agents.forEach((agent, i) =>
-      agent.on('stream', (stream) => {
-        seen[i]!++;
-        quiet(stream).accept();
-        stream.end();
-        stream.resume();
-      }),
-    );
+    const seen = onAgentStreams(agents, (stream) => {
+      stream.accept();
+      stream.end();
+      stream.resume();
+    });
     await Promise.all(Array.from({ length: 6 }, () => {
       const stream = quiet(clientSession.openStream('c1'));
       stream.end();
@@ -135,24 +156,11 @@ describe('relay stream pairing', () => {
   });
 
   describe('failover before an agent accepts', () => {
-    /** Agent `i` echoes whatever the stream carries, reversed; counts the streams it saw. */
-    function echoReversed(agent: TunnelSession, seen: number[], i: number) {
-      agent.on('stream', (stream) => {
-        seen[i]!++;
-        quiet(stream).accept();
-        void readAll(stream).then((data) => stream.end(Buffer.from(data).reverse()));
-      });
-    }
-
     /** Agent 0 takes each open and never answers (a frozen agent whose connection is still up); agent 1 echoes. */
     function silentThenEcho(agents: TunnelSession[]): number[] {
-      const seen = [0, 0];
-      agents[0]?.on('stream', (stream) => {
-        seen[0]!++;
-        quiet(stream);
+      return onAgentStreams(agents, (stream, i) => {
+        if (i === 1) echoReversed(stream);
       });
-      echoReversed(agents[1]!, seen, 1);
-      return seen;
     }
 
     /** After one move: one open, accepted, and no longer open once done. */
@@ -163,17 +171,14 @@ describe('relay stream pairing', () => {
 
     it('moves the open to another agent when the first one\'s session dies, replaying the client\'s early bytes', async () => {
       const { clientSession, agents, metricsRegistry } = topology(2);
-      const seen = [0, 0];
       // Agent 0 takes the open and dies without answering (killed between OPEN and ACCEPT).
-      agents[0]?.on('stream', (stream) => {
-        seen[0]!++;
-        quiet(stream);
-        agents[0]?.close('agent killed');
-      });
-      echoReversed(agents[1]!, seen, 1);
+      const seen = onAgentStreams(agents, (stream, i) => (i === 0 ? agents[0]?.close('agent killed') : echoReversed(stream)));
       const stream = quiet(clientSession.openStream('c1'));
-      const hello = randomBytes(3000); // sent before any ACCEPT, as a TLS ClientHello is
-      stream.end(hello);
+      // Sent before any ACCEPT, as a TLS ClientHello is, and in many DATA frames: the replay must carry them all, in order.
+      const hello = randomBytes(3000);
+      const cuts = [0, 1, 2, 3, 100, 101, 1000, hello.length];
+      for (let i = 1; i < cuts.length; i++) stream.write(hello.subarray(cuts[i - 1], cuts[i]));
+      stream.end();
       const answer = await readAll(stream);
       expect(answer.equals(Buffer.from(hello).reverse())).to.equal(true);
       expect(seen).to.deep.equal([1, 1]);
@@ -183,12 +188,7 @@ describe('relay stream pairing', () => {
 
     it('moves the open when the agent refuses it as draining', async () => {
       const { clientSession, agents, metricsRegistry } = topology(2);
-      const seen = [0, 0];
-      agents[0]?.on('stream', (stream) => {
-        seen[0]!++;
-        stream.reject('agent is draining', ResetCode.Refused);
-      });
-      echoReversed(agents[1]!, seen, 1);
+      const seen = onAgentStreams(agents, (stream, i) => (i === 0 ? stream.reject('agent is draining', ResetCode.Refused) : echoReversed(stream)));
       const stream = quiet(clientSession.openStream('c1'));
       stream.end('ping');
       expect((await readAll(stream)).toString()).to.equal('gnip');
@@ -210,6 +210,31 @@ describe('relay stream pairing', () => {
       expect(await metricsRegistry.metrics()).to.match(/clusterconnect_relay_stream_failovers_total\{reason="agent_silent"\} 1/);
       await noStreamOpen(metricsRegistry);
       expect(await results(metricsRegistry)).to.deep.equal({ accepted: 3, rejected: 0, abandoned: 0 });
+    });
+
+    it('moves an open twice, replaying to each agent under its own stream id while an earlier replay is still stuck', async () => {
+      const { clientSession, agents, toAgents, registry, metricsRegistry } = topology(3, 50);
+      // Agent 0 is silent; the relay's connection to agent 1 is stuck (it gets nothing until thawed); agent 2 echoes.
+      const seen = onAgentStreams(agents, (stream, i) => {
+        if (i === 2) echoReversed(stream);
+      });
+      // Agent 1's next stream id differs from agent 2's: a replay sent with the other's id would not reach it.
+      registry.agents('c1')[1]!.session.openFrameStream('c1', {}).reset(ResetCode.Cancel, 'an earlier stream');
+      toAgents[1]!.frozen = true;
+      const replayedToAgent1: Buffer[] = [];
+      agents[1]?.on('frameStream', (stream) => {
+        stream.attach({ data: (message) => replayedToAgent1.push(Buffer.from(message.subarray(FRAME_HEADER_SIZE))), window() {}, accept() {}, closeWrite() {}, reset() {}, finished() {} });
+      });
+      const stream = quiet(clientSession.openStream('c1'));
+      stream.write('hel');
+      stream.end('lo');
+      expect((await readAll(stream)).toString()).to.equal('olleh');
+      expect(seen).to.deep.equal([1, 0, 1]);
+      expect(await metricsRegistry.metrics()).to.match(/clusterconnect_relay_stream_failovers_total\{reason="agent_silent"\} 2/);
+      toAgents[1]!.thaw();
+      const deadline = Date.now() + 1_000;
+      while (replayedToAgent1.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(Buffer.concat(replayedToAgent1).toString(), 'what agent 1 was sent, once its connection moved again').to.equal('hello');
     });
 
     it('holds back credit an agent granted before it accepted, so the client never has more than the agent it lands on', async () => {
@@ -328,13 +353,7 @@ describe('relay stream pairing', () => {
 
     it('does not move an open the agent refused because its upstream is unreachable: that is the cluster\'s answer', async () => {
       const { clientSession, agents } = topology(2);
-      const seen = [0, 0];
-      agents.forEach((agent, i) =>
-        agent.on('stream', (stream) => {
-          seen[i]!++;
-          stream.reject('upstream 10.0.0.1:443 refused the connection');
-        }),
-      );
+      const seen = onAgentStreams(agents, (stream) => stream.reject('upstream 10.0.0.1:443 refused the connection'));
       const error = await streamError(clientSession.openStream('c1'));
       expect(error.message).to.equal('upstream 10.0.0.1:443 refused the connection');
       expect(seen[0]! + seen[1]!).to.equal(1);

@@ -13,6 +13,12 @@ class MemoryTransport implements MessageTransport {
   /** When true, nothing is delivered to the peer (a peer that stopped reading); for dead-peer tests. */
   frozen = false;
 
+  /** Unfreezes: what was sent while frozen is delivered now, in order (a stuck connection that moves again). */
+  thaw(): void {
+    this.frozen = false;
+    if (this.outbox.length > 0) this.scheduleFlush();
+  }
+
   constructor(private readonly lowWaterMark: number) {}
 
   attach(handlers: TransportHandlers): void {

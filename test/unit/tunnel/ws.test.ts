@@ -176,11 +176,12 @@ describe('tunnel over a real ws WebSocket on 127.0.0.1', () => {
 
   it('says a message was written only once its bytes have left: reusing the buffer then changes nothing received', async () => {
     // What the DATA buffer pool relies on. Each buffer is scribbled over the moment onWritten fires; if that came
-    // before the socket wrote it (e.g. while corked), the peer would receive the scribble.
-    const transport = new WebSocketTransport(pair.dialerSocket);
+    // before the socket wrote it (e.g. while corked), the peer would receive the scribble. Sent by the server side,
+    // which never masks, so ws writes the very buffer given (a client masking with a random key would write a copy).
+    const transport = new WebSocketTransport(pair.listenerSocket);
     const received: Buffer[] = [];
-    pair.listenerSocket.removeAllListeners('message');
-    pair.listenerSocket.on('message', (data: Buffer) => received.push(data));
+    pair.dialerSocket.removeAllListeners('message');
+    pair.dialerSocket.on('message', (data: Buffer) => received.push(data));
     const messages = Array.from({ length: 64 }, () => randomBytes(MAX_FRAME_SIZE));
     const expected = messages.map((message) => Buffer.from(message));
     let written = 0;
