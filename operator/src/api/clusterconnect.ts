@@ -49,7 +49,7 @@ export interface ClusterConnectSpec {
     resources?: ResourceRequirements;
     oidc?: OidcSpec;
     serviceAccountTokens?: { enabled?: boolean };
-    groupOverage?: { clientId: string; clientSecretRef: SecretKeyRef; authorityURL?: string; graphURL?: string };
+    groupOverage?: { clientId: string; clientSecretRef: SecretKeyRef; authorityURL?: string; graphURL?: string; caBundle?: string };
   };
   access?: AccessBinding[];
 }

@@ -6,7 +6,7 @@ import { GROUP, PLURAL, VERSION, parseKey, type ClusterConnect } from '../api/cl
 import { FINALIZER, LABEL_ACCESS_BINDING, ownerLabels, ownerSelector } from '../api/labels.js';
 import { accessBindingObjects, type AccessObject } from '../desired/access.js';
 import { agentDeployment, agentHeartbeatRoleBinding, agentServiceAccount, relayCaConfigMap } from '../desired/agent.js';
-import { authProxyDeployment, authProxyService, authProxyServiceAccount, impersonatorBinding, oidcCaConfigMap } from '../desired/auth-proxy.js';
+import { authProxyDeployment, authProxyService, authProxyServiceAccount, graphCaConfigMap, impersonatorBinding, oidcCaConfigMap } from '../desired/auth-proxy.js';
 import { authProxyDnsNames, caSecret, decodeSecretData, servingCertificateSecret } from '../desired/certificates.js';
 import { relayCredentialsKey, type OperatorSettings } from '../desired/defaults.js';
 import { childNames } from '../desired/names.js';
@@ -118,7 +118,7 @@ export class Reconciler {
   }
 
   private desiredChildren(cc: ClusterConnect, pki: PkiPlan): KubernetesObject[] {
-    const caConfigMaps = [relayCaConfigMap(cc), oidcCaConfigMap(cc)].filter((c) => c !== undefined);
+    const caConfigMaps = [relayCaConfigMap(cc), oidcCaConfigMap(cc), graphCaConfigMap(cc)].filter((c) => c !== undefined);
     return [
       ...caConfigMaps,
       agentServiceAccount(cc),
@@ -140,6 +140,7 @@ export class Reconciler {
     const unwanted = new Set<string>();
     if (!relayCaConfigMap(cc)) unwanted.add(names.relayCa);
     if (!oidcCaConfigMap(cc)) unwanted.add(names.oidcCa);
+    if (!graphCaConfigMap(cc)) unwanted.add(names.graphCa);
     if (unwanted.size === 0) return;
     const namespace = cc.metadata.namespace;
     // From the cache: one it has not seen yet arrives as an event, and that reconcile deletes it.

@@ -13,6 +13,7 @@ import { roleDeployment, roleSelector } from './role-deployment.js';
 const TLS_DIR = '/var/run/clusterconnect/tls';
 const GRAPH_SECRET_DIR = '/var/run/clusterconnect/graph';
 const OIDC_CA_DIR = '/var/run/clusterconnect/oidc-ca';
+const GRAPH_CA_DIR = '/var/run/clusterconnect/graph-ca';
 
 /** The ways a caller can authenticate, as the agent announces them to clients. */
 export function authModes(cc: ClusterConnect): AuthMode[] {
@@ -24,9 +25,17 @@ export function authModes(cc: ClusterConnect): AuthMode[] {
 
 /** The issuer's private CA (spec.authProxy.oidc.caBundle), mounted for kube-aad-proxy; undefined for public issuers. */
 export function oidcCaConfigMap(cc: ClusterConnect): V1ConfigMap | undefined {
-  const pem = cc.spec.authProxy?.oidc?.caBundle;
+  return caConfigMap(cc, childNames(cc).oidcCa, cc.spec.authProxy?.oidc?.caBundle);
+}
+
+/** A private Graph or token authority CA (spec.authProxy.groupOverage.caBundle); undefined for the public Graph. */
+export function graphCaConfigMap(cc: ClusterConnect): V1ConfigMap | undefined {
+  return caConfigMap(cc, childNames(cc).graphCa, cc.spec.authProxy?.groupOverage?.caBundle);
+}
+
+function caConfigMap(cc: ClusterConnect, name: string, pem: string | undefined): V1ConfigMap | undefined {
   if (!pem) return undefined;
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: ownedMeta(cc, childNames(cc).oidcCa, 'kube-aad-proxy'), data: { 'ca.crt': pem } };
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: ownedMeta(cc, name, 'kube-aad-proxy'), data: { 'ca.crt': pem } };
 }
 
 export function authProxyServiceAccount(cc: ClusterConnect): V1ServiceAccount {
@@ -69,6 +78,7 @@ function authProxyArgs(cc: ClusterConnect): string[] {
     args.push(`--graph-client-id=${overage.clientId}`, `--graph-client-secret-file=${GRAPH_SECRET_DIR}/client-secret`);
     if (overage.authorityURL) args.push(`--graph-authority=${overage.authorityURL}`);
     if (overage.graphURL) args.push(`--graph-url=${overage.graphURL}`);
+    if (overage.caBundle) args.push(`--graph-ca-file=${GRAPH_CA_DIR}/ca.crt`);
   }
   return args;
 }
@@ -88,6 +98,10 @@ export function authProxyDeployment(cc: ClusterConnect, settings: OperatorSettin
     const ref = spec.groupOverage.clientSecretRef;
     volumes.push({ name: 'graph', secret: { secretName: ref.name, items: [{ key: ref.key ?? 'clientSecret', path: 'client-secret' }] } });
     mounts.push({ name: 'graph', mountPath: GRAPH_SECRET_DIR, readOnly: true });
+    if (spec.groupOverage.caBundle) {
+      volumes.push({ name: 'graph-ca', configMap: { name: names.graphCa } });
+      mounts.push({ name: 'graph-ca', mountPath: GRAPH_CA_DIR, readOnly: true });
+    }
   }
   return roleDeployment(cc, settings, {
     name: names.authProxy,

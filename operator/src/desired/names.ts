@@ -7,6 +7,7 @@ export interface ChildNames {
   agentHeartbeatBinding: string;
   relayCa: string;
   oidcCa: string;
+  graphCa: string;
   authProxy: string;
   authProxyService: string;
   authProxyCertificateSecret: string;
@@ -28,6 +29,7 @@ export function childNames(cc: Pick<ClusterConnect, 'metadata'>): ChildNames {
     agentHeartbeatBinding: `${name}-agent-heartbeat`,
     relayCa: `${name}-relay-ca`,
     oidcCa: `${authProxy}-oidc-ca`,
+    graphCa: `${authProxy}-graph-ca`,
     authProxy,
     authProxyService: authProxy,
     authProxyCertificateSecret: `${authProxy}-certificate`,

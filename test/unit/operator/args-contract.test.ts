@@ -42,7 +42,7 @@ describe('operator ↔ roles: the command lines the operator writes', () => {
       relay: { url: 'wss://relay.example.com', credentialsSecretRef: { name: 'r' }, caBundle: 'PEM', allowInsecure: true },
       authProxy: {
         oidc: { issuerURL: 'https://login.example.com/t/v2.0', audience: 'api://kube', usernamePrefix: 'aad:', groupsPrefix: 'aad:', allowedTenants: ['t1'], caBundle: 'PEM' },
-        groupOverage: { clientId: 'graph-app', authorityURL: 'https://login.example.com/t', graphURL: 'https://graph.example.com', clientSecretRef: { name: 'g' } },
+        groupOverage: { clientId: 'graph-app', authorityURL: 'https://login.example.com/t', graphURL: 'https://graph.example.com', clientSecretRef: { name: 'g' }, caBundle: 'PEM' },
       },
     });
     const authProxy = authProxyDeployment(cc, { image: 'x' }).spec!.template.spec!.containers[0]!.args!;

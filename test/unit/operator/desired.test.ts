@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { accessBindingObjects } from '../../../operator/src/desired/access.js';
 import { agentDeployment, agentHeartbeatClusterRole, agentHeartbeatRoleBinding, relayCaConfigMap } from '../../../operator/src/desired/agent.js';
-import { authModes, authProxyDeployment, authProxyService, impersonatorBinding, oidcCaConfigMap } from '../../../operator/src/desired/auth-proxy.js';
+import { authModes, authProxyDeployment, authProxyService, graphCaConfigMap, impersonatorBinding, oidcCaConfigMap } from '../../../operator/src/desired/auth-proxy.js';
 import { childNames, IMPERSONATOR_CLUSTER_ROLE } from '../../../operator/src/desired/names.js';
 import { ownerKeyFromLabels } from '../../../operator/src/api/labels.js';
 import { sampleClusterConnect } from './fixtures.js';
@@ -111,6 +111,21 @@ describe('operator desired state: kube-aad-proxy', () => {
     expect(deployment.spec!.template.spec!.volumes!.find((v) => v.name === 'oidc-ca')?.configMap?.name).to.equal('prod-kube-aad-proxy-oidc-ca');
     expect(oidcCaConfigMap(withCa)!.data).to.deep.equal({ 'ca.crt': pem });
     expect(oidcCaConfigMap(cc)).to.equal(undefined);
+  });
+
+  it('mounts a private Graph CA from spec.authProxy.groupOverage.caBundle and passes --graph-ca-file (Graph does not inherit the issuer CA)', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nG\n-----END CERTIFICATE-----\n';
+    const overage = { clientId: 'graph-app', clientSecretRef: { name: 'g' } };
+    const oidc = { issuerURL: 'https://idp.internal', audience: 'kube', caBundle: 'issuer PEM' };
+    const withCa = sampleClusterConnect({ authProxy: { oidc, groupOverage: { ...overage, caBundle: pem } } });
+    const pod = authProxyDeployment(withCa, settings).spec!.template.spec!;
+    expect(argValue(pod.containers[0]!.args, '--graph-ca-file')).to.equal('/var/run/clusterconnect/graph-ca/ca.crt');
+    expect(pod.volumes!.find((v) => v.name === 'graph-ca')?.configMap?.name).to.equal('prod-kube-aad-proxy-graph-ca');
+    expect(pod.containers[0]!.volumeMounts!.find((m) => m.name === 'graph-ca')?.mountPath).to.equal('/var/run/clusterconnect/graph-ca');
+    expect(graphCaConfigMap(withCa)!.data).to.deep.equal({ 'ca.crt': pem });
+    const without = sampleClusterConnect({ authProxy: { oidc, groupOverage: overage } });
+    expect(graphCaConfigMap(without)).to.equal(undefined);
+    expect(argValue(authProxyDeployment(without, settings).spec!.template.spec!.containers[0]!.args, '--graph-ca-file')).to.equal(undefined);
   });
 
   it('is reached through a ClusterIP Service on 443 and serves the operator-issued certificate', () => {
