@@ -21,8 +21,9 @@ import { startLocalSystem, type LocalSystem } from '../support/system/local-syst
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
 /** Requests each path serves before it is measured. The chain's processes were started moments before: V8 compiles
- *  their hot paths only after a few thousand calls, and until then a small GET through them is about 0.3–0.5 ms
- *  slower. The figures are for a proxy that has been up a while, as a relay and agent are. */
+ *  their hot paths only after a few thousand calls, and until then a small GET through them was about 0.3–0.5 ms
+ *  slower (a one-off measurement, third session; this bench does not print it). The figures are for a proxy that
+ *  has been up a while, as a relay and agent are. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
 const CONCURRENCY = 32;
 const PER_CLIENT = Number(process.env.BENCH_PER_CLIENT ?? 40);
@@ -281,6 +282,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench-e2e failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error('bench-e2e failed:', error instanceof Error ? (error.stack ?? error) : error);
   process.exit(1);
 });

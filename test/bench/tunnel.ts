@@ -25,6 +25,7 @@ const CONCURRENT_STREAMS = 64;
 const REQUESTS_PER_CONCURRENT_STREAM = 100;
 const MANY_STREAMS = 1000;
 const IDLE_AGENTS = Number(process.env.BENCH_IDLE_AGENTS ?? 1000);
+const AGENT_CONNECTIONS_METRIC = 'clusterconnect_relay_agent_connections';
 /** Set to a directory to write a --cpu-prof profile of the relay, agent and client proxy (stopped with SIGTERM). */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 /** Extra node flags for the relay, agent and client proxy only (e.g. GC settings under test), space-separated. */
@@ -152,18 +153,17 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-/** TCP connections in state ESTABLISHED whose local port is `port` (/proc/net/tcp, IPv4 loopback here). */
-function establishedConnections(port: number): number {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).filter((line) => {
-    const [, local, , state] = line.trim().split(/\s+/);
-    return local?.endsWith(`:${hexPort}`) && state === '01';
-  }).length;
+/** The relay's `clusterconnect_relay_agent_connections` gauge (agent sessions it holds), from its ops /metrics. */
+async function relayAgentConnections(opsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${AGENT_CONNECTIONS_METRIC} `));
+  if (line === undefined) throw new Error(`the relay's /metrics has no ${AGENT_CONNECTIONS_METRIC}`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
-async function idleAgentMemory(ws: Awaited<ReturnType<typeof makeWorkspace>>): Promise<{ agents: number; held: number; rssBefore: number; rssAfter: number; perAgentKiB: number }> {
-  const port = await freePort();
-  const relay = startRole('relay-idle', ['relay', '--listen', `127.0.0.1:${port}`, '--insecure', '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', '0'], { env: { LOG_LEVEL: 'warn' } });
+async function idleAgentMemory(ws: Awaited<ReturnType<typeof makeWorkspace>>): Promise<{ held: number; rssBefore: number; rssAfter: number; perAgentKiB: number }> {
+  const [port, opsPort] = [await freePort(), await freePort()];
+  const relay = startRole('relay-idle', ['relay', '--listen', `127.0.0.1:${port}`, '--insecure', '--public-key-file', ws.keys.publicKeyFile, '--ops-host', '127.0.0.1', '--ops-port', String(opsPort)], { env: { LOG_LEVEL: 'warn' } });
   try {
     // LOG_LEVEL=warn hides "relay listening"; the INSECURE warning comes right before it.
     await relay.waitForLog('INSECURE');
@@ -173,14 +173,17 @@ async function idleAgentMemory(ws: Awaited<ReturnType<typeof makeWorkspace>>): P
     writeFileSync(join(ws.dir, 'upstream-ca.pem'), await testCaPem());
     const rssBefore = rssBytes(relay.child.pid ?? 0);
     const agents = spawn(process.execPath, [repoPath('dist/test/bench/idle-agents.js'), `ws://127.0.0.1:${port}`, ws.dir, String(IDLE_AGENTS), String(clusters)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await once(agents.stdout, 'data');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const rssAfter = rssBytes(relay.child.pid ?? 0);
-    // The figure is per agent the relay holds: count its established connections rather than trust the spawner.
-    const held = establishedConnections(port);
-    agents.kill('SIGKILL');
-    if (held < IDLE_AGENTS) throw new Error(`the relay holds ${held} agent connections, not ${IDLE_AGENTS}: the per-agent figure would be wrong`);
-    return { agents: IDLE_AGENTS, held, rssBefore, rssAfter, perAgentKiB: (rssAfter - rssBefore) / IDLE_AGENTS / 1024 };
+    try {
+      await once(agents.stdout, 'data');
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const rssAfter = rssBytes(relay.child.pid ?? 0);
+      // The figure is per agent the relay holds: its own gauge, read after the RSS, rather than the spawner's count.
+      const held = await relayAgentConnections(opsPort);
+      if (held < IDLE_AGENTS) throw new Error(`the relay holds ${held} agent connections, not ${IDLE_AGENTS}: the per-agent figure would be wrong`);
+      return { held, rssBefore, rssAfter, perAgentKiB: (rssAfter - rssBefore) / held / 1024 };
+    } finally {
+      agents.kill('SIGKILL');
+    }
   } finally {
     await relay.stop('SIGKILL');
   }
@@ -299,7 +302,7 @@ async function main(): Promise<void> {
       latency64Cpu: latency64Run.tunnelCpu,
       latency64PipeCpu: latency64Run.pipeCpu,
       concurrentStreams: await phase('streams', async () => ({ pipe: await manyStreams(pipePort), tunnel: await manyStreams(proxyPort) }), { pipe: { ok: 0, seconds: NaN }, tunnel: { ok: 0, seconds: NaN } }),
-      idleAgents: await phase('idle', () => idleAgentMemory(ws), { agents: 0, held: 0, rssBefore: 0, rssAfter: 0, perAgentKiB: NaN }),
+      idleAgents: await phase('idle', () => idleAgentMemory(ws), { held: 0, rssBefore: 0, rssAfter: 0, perAgentKiB: NaN }),
     };
     mkdirSync(repoPath('bench/results'), { recursive: true });
     writeFileSync(repoPath('bench/results/tunnel.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -342,7 +345,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(`bench-tunnel failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error('bench-tunnel failed:', error instanceof Error ? (error.stack ?? error) : error);
     process.exit(1);
   },
 );

@@ -83,9 +83,14 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     return ['--relay-token-file', await ws.keys.tokenFile('client', cluster, `client-${cluster}.token`), '--relay-ca-file', ws.relayCertFile];
   }
 
+  /** `proxy -n CLUSTER --relay URL --port PORT` with the cluster's relay client token, then `extra`. */
+  async function proxyArgs(cluster: string, extra: string[], port: number, relay = relayUrl()): Promise<string[]> {
+    return ['proxy', '-n', cluster, '--relay', relay, '--port', String(port), ...(await clientTokenArgs(cluster)), ...extra];
+  }
+
   async function proxy(cluster: string, env: NodeJS.ProcessEnv, extra: string[] = [], port?: number): Promise<{ proc: RoleProcess; port: number }> {
     const listen = port ?? (await freePort());
-    const proc = startRole('proxy', ['proxy', '-n', cluster, '--relay', relayUrl(), '--port', String(listen), ...(await clientTokenArgs(cluster)), ...extra], { env });
+    const proc = startRole('proxy', await proxyArgs(cluster, extra, listen), { env });
     clients.push(proc);
     return { proc, port: listen };
   }
@@ -212,7 +217,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     await once(blocker, 'listening');
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const run = await runRole('proxy', ['proxy', '-n', 'c1', '--relay', relayUrl(), '--port', String(port), ...(await clientTokenArgs('c1'))], { env: h.env });
+      const run = await runRole('proxy', await proxyArgs('c1', [], port), { env: h.env });
       expect(run.code).to.equal(1);
       expect(run.stderr.trim()).to.equal(`error: port ${port} is in use; pass --port`);
       expect(readKubeconfig(h.kubeconfig)['current-context']).to.equal('other');
@@ -225,7 +230,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     const h = home();
     const other = join(h.dir, 'pinned.pem');
     writeFileSync(other, (await createSelfSignedCertificate('localhost')).certPem);
-    const run = await runRole('proxy', ['proxy', '-n', 'c1', '--relay', relayUrl(), '--port', String(await freePort()), '--certificate-authority', other, ...(await clientTokenArgs('c1'))], { env: h.env });
+    const run = await runRole('proxy', await proxyArgs('c1', ['--certificate-authority', other], await freePort()), { env: h.env });
     expect(run.code, run.stderr).to.equal(5);
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).to.have.length(1);
@@ -242,7 +247,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
 
   it('unknown cluster and a cluster whose agent left: one line each (last seen for the latter), exit 3', async () => {
     const h = home();
-    const unknown = await runRole('proxy', ['proxy', '-n', 'nope', '--relay', relayUrl(), '--port', String(await freePort()), ...(await clientTokenArgs('nope'))], { env: h.env });
+    const unknown = await runRole('proxy', await proxyArgs('nope', [], await freePort()), { env: h.env });
     expect(unknown.code).to.equal(3);
     expect(unknown.stderr).to.match(/error: .*no agent is connected for cluster nope at relay relay-it \(this relay has not seen one since it started\)/);
 
@@ -251,7 +256,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
     await agent.waitForLog('connected to the relay');
     await agent.stop('SIGKILL');
     await sleep(300);
-    const gone = await runRole('proxy', ['proxy', '-n', 'gone', '--relay', relayUrl(), '--port', String(await freePort()), ...(await clientTokenArgs('gone'))], { env: h.env });
+    const gone = await runRole('proxy', await proxyArgs('gone', [], await freePort()), { env: h.env });
     expect(gone.code).to.equal(3);
     expect(gone.stderr).to.match(/no agent is connected for cluster gone at relay relay-it \(last seen \d{4}-\d\d-\d\dT/);
   });
@@ -259,7 +264,7 @@ describe('clusterconnect proxy with real processes and the real kubectl', functi
   it('relay unreachable: retries with backoff, saying so each time, then gives up with exit 1', async () => {
     const h = home();
     const closed = await freePort();
-    const run = await runRole('proxy', ['proxy', '-n', 'c1', '--relay', `wss://127.0.0.1:${closed}`, '--relay-wait', '3s', '--port', String(await freePort()), ...(await clientTokenArgs('c1'))], { env: h.env });
+    const run = await runRole('proxy', await proxyArgs('c1', ['--relay-wait', '3s'], await freePort(), `wss://127.0.0.1:${closed}`), { env: h.env });
     expect(run.code).to.equal(1);
     expect(run.stderr.match(/could not be reached: .*; retrying in \d+\.\d s/g) ?? []).to.have.length.greaterThan(1);
     expect(run.stderr).to.match(/error: .*gave up after \d+ attempts/);

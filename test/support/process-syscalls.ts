@@ -4,7 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 
 const INSTALL_HINT = 'install it (apt-get install strace, or `BENCH_STRACE=1 test/install-bench-tools.sh` as root) or unset BENCH_STRACE';
 
-/** Throws a one-line error naming the fix when strace cannot be run; a bench calls it at start, before its work. */
+/** Throws a one-line error naming the fix when strace cannot be run. A bench with BENCH_STRACE=1 calls it at start,
+ *  before its work and before any withSyscalls(). */
 export function requireStrace(): void {
   const probe = spawnSync('strace', ['-V'], { stdio: 'ignore' });
   if (probe.error) {
@@ -13,9 +14,9 @@ export function requireStrace(): void {
   }
 }
 
-/** Runs `work` with `strace -c -f` attached to each process; returns each process's syscall totals by name. */
+/** Runs `work` with `strace -c -f` attached to each process; returns each process's syscall totals by name. The
+ *  caller has checked for strace with requireStrace() at its start. */
 export async function withSyscalls<T>(processes: { name: string; pid: number }[], work: () => Promise<T>): Promise<{ result: T; syscalls: Record<string, Record<string, number>> }> {
-  requireStrace();
   const tracers = processes.map((p) => {
     const child = spawn('strace', ['-c', '-f', '-p', String(p.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let text = '';

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { repoPath } from './repo.js';
-import { run, type RunOptions, type RunResult } from './run.js';
+import { run, type RunResult } from './run.js';
 
 export interface RoleProcess {
   name: string;
@@ -29,7 +29,7 @@ export interface RoleProcess {
 
 export const cliPath = repoPath('dist/proxy/src/cli/main.js');
 
-export interface RoleOptions {
+interface RoleOptions {
   /** Laid over this process's environment (and LOG_LEVEL=debug, which it may override). */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
@@ -49,11 +49,11 @@ export function startRole(name: string, args: string[], options: RoleOptions = {
 
 /** Runs a command (`clusters`, a `proxy` that fails, `login`, `relay keygen`) to completion with run(): stdout and
  *  stderr stay apart, so a test can check that stdout holds exactly the ready line, the YAML or the table; killed
- *  after `timeoutMs` (run()'s default, 60 s), and then its code is null. */
-export async function runRole(name: string, args: string[], options: RoleOptions & Pick<RunOptions, 'input' | 'timeoutMs'> = {}): Promise<RunResult> {
+ *  after run()'s default timeout (60 s), and then its code is null. */
+export async function runRole(name: string, args: string[], options: RoleOptions = {}): Promise<RunResult> {
   const command = roleCommand(args, options);
   try {
-    return await run(process.execPath, command.args, { env: command.env, cwd: options.cwd, input: options.input, timeoutMs: options.timeoutMs });
+    return await run(process.execPath, command.args, { env: command.env, cwd: options.cwd });
   } catch (error) {
     throw new Error(`${name}: clusterconnect did not start: ${(error as Error).message}`, { cause: error });
   }
