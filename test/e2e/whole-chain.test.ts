@@ -190,6 +190,34 @@ describe('the whole chain with real kubectl (service-account token path)', funct
   });
 });
 
+/** Identity values that a parser on the way may change (Go trims SP and HTAB around header values), each signed by
+ *  the issuer into a token: `exact` ones must reach the apiserver byte for byte, the others be refused with `refused`. */
+const TRICKY_IDENTITIES: { what: string; oid?: string; group?: string; tid?: string; refused?: string }[] = [
+  { what: 'a group with a leading space', group: ' system:masters', refused: 'token claim "groups" holds " system:masters", which has leading or trailing whitespace' },
+  { what: 'a group with a trailing space', group: 'system:masters ', refused: 'which has leading or trailing whitespace' },
+  { what: 'a group with a leading tab', group: '\tsystem:masters', refused: 'which holds a control character' },
+  { what: 'a group with a leading NBSP', group: '\u00a0system:masters', refused: '"\\u00a0system:masters", which has leading or trailing whitespace' },
+  { what: 'a group with an em space', group: '\u2003ops', refused: 'which has leading or trailing whitespace' },
+  { what: 'a group with an ideographic space', group: 'ops\u3000', refused: 'which has leading or trailing whitespace' },
+  { what: 'a group with a byte-order mark', group: '\ufeffops', refused: 'which has leading or trailing whitespace' },
+  { what: 'a group with a lone surrogate', group: '\ud800ops', refused: 'which holds a lone UTF-16 surrogate' },
+  { what: 'a group with a C1 control (NEL)', group: 'ops\u0085x', refused: 'which holds a control character' },
+  { what: 'a mixed-case System: group', group: 'System:masters', refused: 'token maps to group "System:masters", which is reserved for Kubernetes itself' },
+  { what: 'an upper-case SYSTEM: group', group: 'SYSTEM:MASTERS', refused: 'which is reserved for Kubernetes itself' },
+  { what: 'a group of 1,025 characters', group: 'g'.repeat(1025), refused: 'which is 1025 characters long (at most 1024)' },
+  { what: 'a username with a leading space (another user)', oid: ' alice-oid', refused: 'token claim "oid" holds " alice-oid", which has leading or trailing whitespace' },
+  { what: 'a username with a leading space (system:admin)', oid: ' system:admin', refused: 'which has leading or trailing whitespace' },
+  { what: 'a username with a leading space (a service account)', oid: ' system:serviceaccount:kube-system:default', refused: 'which has leading or trailing whitespace' },
+  { what: 'a tenant extra with a trailing space', tid: 'tenant-1 ', refused: 'token claim "tid" holds "tenant-1 ", which has leading or trailing whitespace' },
+  { what: 'a group with a comma and a reserved name after it', group: 'ops, system:masters' },
+  { what: 'a group with commas', group: 'a,b,c' },
+  { what: 'a group with % escapes', group: '100%25 %2F%' },
+  { what: 'a non-ASCII group', group: 'Zoë Ünïcødé 名前 😀' },
+  { what: 'a group with a zero-width space inside', group: 'ops\u200bteam' },
+  { what: 'a group of 1,024 characters', group: 'g'.repeat(1024) },
+  { what: 'a non-ASCII username with inner spaces', oid: 'Zoë O\'Brien 名前' },
+];
+
 describe('the whole chain with real kubectl (OIDC path: an identity-provider user, exec credential plugin)', function () {
   this.timeout(240_000);
   const AUDIENCE = 'api://kube-aad-proxy';
@@ -205,7 +233,10 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
     provider = await startTestOidcProvider({
       audience: AUDIENCE,
       accessTokenTtlSeconds: 6,
-      principals: [{ clientId: 'alice', clientSecret: 'alice-secret', kind: 'user', oid: 'alice-oid', tid: 'tenant-1', upn: 'alice@example.com', groups: ['g-devs', 'g-all'] }],
+      principals: [
+        { clientId: 'alice', clientSecret: 'alice-secret', kind: 'user', oid: 'alice-oid', tid: 'tenant-1', upn: 'alice@example.com', groups: ['g-devs', 'g-all'] },
+        ...TRICKY_IDENTITIES.map((c, i) => ({ clientId: `tricky-${i}`, clientSecret: 's', kind: 'user' as const, oid: c.oid ?? `tricky-oid-${i}`, tid: c.tid ?? 'tenant-1', groups: c.group === undefined ? [] : [c.group] })),
+      ],
     });
     ns = await createTestNamespace('chain-oidc');
     system = await startLocalSystem({
@@ -274,6 +305,42 @@ describe('the whole chain with real kubectl (OIDC path: an identity-provider use
     // token cached from before the loop expires within its first 6 s); every kubectl run above succeeded with them.
     const tokenRequests = provider!.requestCount('/token') - tokenRequestsBefore;
     expect(tokenRequests, 'token requests to the issuer during the loop').to.be.greaterThanOrEqual(2);
+  });
+
+  describe('tricky identity values: refused by kube-aad-proxy, or exactly what kubectl auth whoami reports', () => {
+    interface AuditLine { audit?: boolean; path?: string; status?: number; user?: string; groups?: string[] }
+    const auditLines = (): AuditLine[] =>
+      system!.pods
+        .filter((p) => p.labels['app.kubernetes.io/component'] === 'kube-aad-proxy')
+        .flatMap((p) => p.process.lines)
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as AuditLine];
+          } catch {
+            return [];
+          }
+        })
+        .filter((line) => line.audit === true && line.path === '/apis/authentication.k8s.io/v1/selfsubjectreviews');
+
+    TRICKY_IDENTITIES.forEach((c, i) => {
+      it(`${c.what}: ${c.refused === undefined ? 'reaches the apiserver exactly' : 'refused with 401'}`, async () => {
+        const whoami = await kubectl(['auth', 'whoami', '-o', 'json'], { kubeconfig: system!.kubeconfigThroughTunnel(await provider!.token(`tricky-${i}`), `tricky-${i}`) });
+        if (c.refused !== undefined) {
+          expect(whoami.code, whoami.stdout).to.equal(1);
+          expect(whoami.stderr).to.contain('You must be logged in to the server');
+          expect(whoami.stderr).to.contain(c.refused);
+          return;
+        }
+        expect(whoami.code, whoami.stderr).to.equal(0);
+        const info = (JSON.parse(whoami.stdout) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo;
+        const username = c.oid ?? `tricky-oid-${i}`;
+        expect(info.username).to.equal(username);
+        expect(info.groups).to.deep.equal([...(c.group === undefined ? [] : [c.group]), 'system:authenticated']);
+        // kube-aad-proxy's audit line names the same identity, byte for byte.
+        const logged = await waitFor('the audit line of the whoami', () => Promise.resolve(auditLines().find((l) => l.status === 201 && l.user === username)), 5_000, 100);
+        expect(logged.groups).to.deep.equal(c.group === undefined ? [] : [c.group]);
+      });
+    });
   });
 
   it('refuses kubectl --as for an OIDC caller (no client impersonation through the proxy)', async () => {

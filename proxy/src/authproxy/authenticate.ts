@@ -136,9 +136,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           return { kind: 'refuse', mode: 'oidc', status, reason: 'groups_unresolved', message: `the caller's groups could not be resolved through Microsoft Graph: ${why}` };
         }
       }
-      const identityLines = identityHeaderLines(verified.identity, verifier.config.extraHeaderNames);
-      const headers = withoutWebSocketTokens(buildImpersonatedHeaders(incoming, verified.identity, identityLines), incoming);
+      let headers: HeaderPair[];
       try {
+        const identityLines = identityHeaderLines(verified.identity, verifier.config.extraHeaderNames);
+        headers = withoutWebSocketTokens(buildImpersonatedHeaders(incoming, verified.identity, identityLines), incoming);
         assertOnlyProxyIdentity(headers, verified.identity, identityLines);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);

@@ -1,10 +1,10 @@
 // Outgoing headers for an OIDC-authenticated request: the client's identity headers are removed (all of them,
 // by prefix, so Impersonate-Uid and every Impersonate-Extra-* go too), then the identity from the validated
 // token is set — after hop-by-hop removal, so nothing the client lists in Connection can delete it.
-import { hasControlCharacter } from './control-characters.js';
 import { isForwardingHeader } from './forwarding-headers.js';
 import { endToEndHeaderLines } from './hop-by-hop.js';
 import type { KubernetesIdentity } from './identity.js';
+import { extraKeyFlaw, identityValueFlaw, quoteIdentityValue } from './identity-value.js';
 import type { HeaderPair, HeaderSource } from './incoming-headers.js';
 import { normalizedHeaderName, requestHeaders } from './incoming-headers.js';
 
@@ -47,6 +47,8 @@ const HEADER_TOKEN_CHAR = /^[A-Za-z0-9!#$&'*+\-.^_`|~]$/;
  * unescapes. Keys are lower-cased first so what the apiserver sees is exactly the key.
  */
 function extraHeaderName(key: string): string {
+  const flaw = extraKeyFlaw(key);
+  if (flaw !== undefined) throw new Error(`extra key ${quoteIdentityValue(key)} ${flaw}`);
   let encoded = '';
   for (const byte of Buffer.from(key.toLowerCase(), 'utf8')) {
     const char = String.fromCharCode(byte);
@@ -66,10 +68,15 @@ export function extraHeaderNames(keys: Iterable<string>): ExtraHeaderNames {
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-/** Node writes header strings as latin1; sending the UTF-8 bytes that way lets non-ASCII names reach the apiserver intact. */
+/**
+ * The header value for an identity value. Node writes header strings as latin1, so non-ASCII names go as the
+ * latin1 of their UTF-8 bytes and reach the apiserver intact. Throws for a value the apiserver would read
+ * differently: identity mapping refuses those first, with the claim named; this is the backstop every path meets.
+ */
 export function toHeaderValue(value: string): string {
+  const flaw = identityValueFlaw(value);
+  if (flaw !== undefined) throw new Error(`identity value ${quoteIdentityValue(value)} ${flaw}: not sent`);
   if (PRINTABLE_ASCII.test(value)) return value; // the common case: latin1 of its UTF-8 bytes is itself
-  if (hasControlCharacter(value)) throw new Error('identity value contains a control character and cannot be sent as a header');
   return Buffer.from(value, 'utf8').toString('latin1');
 }
 

@@ -3,6 +3,7 @@
 import { entraTenantIssuers } from './entra-issuer.js';
 import type { FetchLike } from './https-fetch.js';
 import { extraHeaderNames } from './impersonation-headers.js';
+import { extraKeyFlaw, quoteIdentityValue } from './identity-value.js';
 import type { ExtraHeaderNames } from './impersonation-headers.js';
 
 export type AsymmetricAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
@@ -60,6 +61,27 @@ export const DEFAULT_ALGORITHMS: AsymmetricAlgorithm[] = ['RS256', 'ES256', 'PS2
 const ASYMMETRIC = new Set<string>(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
 const MAX_CLOCK_SKEW_SECONDS = 300;
 
+/**
+ * A prefix is checked once here, so a misconfigured one stops the proxy at start instead of refusing every
+ * token: it may not begin with whitespace, nor hold what extraKeyFlaw refuses (identity-value.ts).
+ */
+function checkPrefix(flag: string, prefix: string): void {
+  const flaw = prefix.length === 0 ? undefined : /^\s/u.test(prefix) ? 'begins with whitespace' : extraKeyFlaw(prefix);
+  if (flaw !== undefined) throw new Error(`OIDC ${flag} ${quoteIdentityValue(prefix)} ${flaw}, so names built with it would not reach the apiserver as checked: change the prefix`);
+}
+
+/** Extra keys as the apiserver reads them (lower-case): each usable, and no two the same once lower-cased. */
+function checkExtraKeys(keys: string[]): void {
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const lower = key.toLowerCase();
+    const flaw = extraKeyFlaw(lower);
+    if (flaw !== undefined) throw new Error(`OIDC extra key ${quoteIdentityValue(key)} ${flaw}`);
+    if (seen.has(lower)) throw new Error(`OIDC extra keys name ${quoteIdentityValue(lower)} twice (keys are lower-cased, as the apiserver reads them)`);
+    seen.add(lower);
+  }
+}
+
 /** Applies defaults and throws on settings that would make verification unsafe. */
 export function resolveOidcConfig(config: OidcVerifierConfig): ResolvedOidcConfig {
   const issuer = new URL(config.issuerURL);
@@ -78,6 +100,9 @@ export function resolveOidcConfig(config: OidcVerifierConfig): ResolvedOidcConfi
   }
   const entra = config.entraV1Tokens ? entraTenantIssuers(config.issuerURL) : undefined;
   const extraClaims = config.extraClaims ?? { 'clusterconnect.io/tid': 'tid' };
+  checkExtraKeys(Object.keys(extraClaims));
+  checkPrefix('username prefix', config.usernamePrefix ?? '');
+  checkPrefix('groups prefix', config.groupsPrefix ?? '');
   return {
     issuerURL: config.issuerURL,
     issuers: entra ? [config.issuerURL, entra.v1] : [config.issuerURL],

@@ -2,7 +2,6 @@
 // a TokenRejected with a reason code and a message fit for kubectl; the token itself never appears in either.
 import { errors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
-import { isUsableIdentityValue, MAX_IDENTITY_VALUE_LENGTH } from './control-characters.js';
 import type { GroupResolver, VerifiedToken } from './identity.js';
 import { identityFromClaims, prefixGroups } from './identity-from-claims.js';
 import { createIssuerKeys } from './issuer-keys.js';
@@ -167,27 +166,18 @@ export function createOidcVerifier(input: OidcVerifierConfig): OidcVerifier {
 
 /**
  * Fills in the groups of a token that overflowed, through the resolver (Microsoft Graph, graph-group-resolver.ts).
- * Resolved groups get the configured prefix and the reserved-name check like groups from the token, and the same
- * value rule: a name that is empty, longer than MAX_IDENTITY_VALUE_LENGTH or holds a control character refuses the
- * request (401, as such a claim would), never reaches an Impersonate-Group header and is never silently dropped.
+ * Resolved groups get the configured prefix, the exact-value rule (identity-value.ts) and the reserved-name check
+ * like groups from the token: a name that breaks them refuses the request (401, as such a claim would), never
+ * reaches an Impersonate-Group header and is never silently dropped.
  */
 export async function completeGroups(verified: VerifiedToken, resolver: GroupResolver, config: Pick<ResolvedOidcConfig, 'groupsPrefix'>, signal?: AbortSignal): Promise<VerifiedToken> {
   if (!verified.groupsOverage) return verified;
   const resolved: unknown[] = await resolver.resolveGroups(verified.groupsOverage, signal);
-  const unusable = resolved.find((group) => !isUsableIdentityValue(group));
-  if (unusable !== undefined) {
-    throw new TokenRejected(
-      'missing_claim',
-      `a resolved group name (${describeUnusable(unusable)}) cannot be sent as an Impersonate-Group header: names must be 1 to ${MAX_IDENTITY_VALUE_LENGTH} characters without control characters`,
-    );
+  const notString = resolved.findIndex((group) => typeof group !== 'string');
+  if (notString >= 0) {
+    const value = resolved[notString];
+    throw new TokenRejected('unsafe_identity', `Microsoft Graph returned a group that is ${value === null ? 'null' : `a ${typeof value}`}, not a string`);
   }
-  const groups = prefixGroups(resolved as string[], config);
+  const groups = prefixGroups(resolved as string[], config, 'Microsoft Graph returned group');
   return { identity: { ...verified.identity, groups }, principalType: verified.principalType, expiresAt: verified.expiresAt };
-}
-
-function describeUnusable(value: unknown): string {
-  if (typeof value !== 'string') return `a ${value === null ? 'null' : typeof value}`;
-  if (value.length === 0) return 'empty';
-  const what = value.length > MAX_IDENTITY_VALUE_LENGTH ? `${value.length} characters` : 'with a control character';
-  return `${what}, starting ${quoteUntrusted(value, 40)}`;
 }

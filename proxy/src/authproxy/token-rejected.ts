@@ -14,6 +14,8 @@ export type TokenRejectionReason =
   | 'tenant_not_allowed'
   /** A required identity claim (username, exp…) is absent or not usable. */
   | 'missing_claim'
+  /** An identity value the apiserver would not read exactly as sent (edge whitespace, control character…). */
+  | 'unsafe_identity'
   /** The token maps to a Kubernetes-reserved name (`system:` user or group), which an issuer must never grant. */
   | 'reserved_name'
   | 'issuer_unreachable';

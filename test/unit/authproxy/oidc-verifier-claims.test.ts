@@ -161,7 +161,37 @@ describe('authproxy/oidc-verifier (locally minted tokens)', () => {
     it('missing_claim: no username claim, or groups that are not strings', async () => {
       expect((await rejection(verifierFor().verify(await issuer.mint({}, { omit: ['oid'] })))).reason).to.equal('missing_claim');
       expect((await rejection(verifierFor().verify(await issuer.mint({ groups: ['ok', 7] })))).reason).to.equal('missing_claim');
-      expect((await rejection(verifierFor().verify(await issuer.mint({ oid: 'a\r\nImpersonate-User: admin' })))).reason).to.equal('missing_claim');
+    });
+
+    it('unsafe_identity: a value the apiserver would read differently, refused and never trimmed', async () => {
+      const cases: [Record<string, unknown>, Partial<OidcVerifierConfig>, string][] = [
+        [{ groups: [' system:masters'] }, {}, 'token claim "groups" holds " system:masters", which has leading or trailing whitespace'],
+        [{ oid: ' system:admin' }, {}, 'token claim "oid" holds " system:admin", which has leading or trailing whitespace'],
+        [{ oid: 'alice ' }, {}, 'token claim "oid" holds "alice ", which has leading or trailing whitespace'],
+        [{ oid: '\u00a0system:admin' }, {}, 'token claim "oid" holds "\\u00a0system:admin", which has leading or trailing whitespace'],
+        [{ groups: ['ops\u3000'] }, { groupsPrefix: 'aad:' }, 'token claim "groups" holds "ops\\u3000", which as group "aad:ops\\u3000" has leading or trailing whitespace'],
+        [{ oid: 'a\r\nImpersonate-User: admin' }, {}, 'token claim "oid" holds "a\\u000d\\u000aImpersonate-User: admin", which holds a control character'],
+        [{ oid: 'a\tb' }, {}, 'token claim "oid" holds "a\\u0009b", which holds a control character'],
+        [{ oid: 'a\u0085' }, {}, 'token claim "oid" holds "a\\u0085", which holds a control character'],
+        [{ oid: '\ud800alice' }, {}, 'token claim "oid" holds "\\ud800alice", which holds a lone UTF-16 surrogate, which UTF-8 cannot carry'],
+        [{ tid: 'tenant-a ' }, {}, 'token claim "tid" holds "tenant-a ", which has leading or trailing whitespace'],
+        [{ oid: 'u'.repeat(1024) }, { usernamePrefix: 'p:' }, `token claim "oid" holds "${'u'.repeat(80)}"…, which as username "p:${'u'.repeat(78)}"… is 1026 characters long (at most 1024)`],
+        [{ groups: [''] }, {}, 'token claim "groups" holds "", which is empty'],
+      ];
+      for (const [claims, config, message] of cases) {
+        const rejected = await rejection(verifierFor(config).verify(await issuer.mint(claims)));
+        expect(rejected.reason, message).to.equal('unsafe_identity');
+        expect(rejected.message).to.equal(message);
+        expect(rejected.httpStatus).to.equal(401);
+      }
+      const uid = await rejection(verifierFor({ uidClaim: 'upn' }).verify(await issuer.mint({ upn: 'x ' })));
+      expect(uid.message).to.equal('token claim "upn" holds "x ", which has leading or trailing whitespace');
+    });
+
+    it('sends names with inner spaces, commas, % and non-ASCII as they are (the apiserver reads them exactly)', async () => {
+      const verified = await verifierFor().verify(await issuer.mint({ oid: 'Zoë O\'Brien, 名前 100%', groups: ['a,b', 'ops, system:masters', `g${'x'.repeat(1023)}`] }));
+      expect(verified.identity.username).to.equal('Zoë O\'Brien, 名前 100%');
+      expect(verified.identity.groups).to.deep.equal(['a,b', 'ops, system:masters', `g${'x'.repeat(1023)}`]);
     });
 
     it('reserved_name: a username or group in the system: namespace', async () => {
@@ -189,6 +219,15 @@ describe('authproxy/oidc-verifier (locally minted tokens)', () => {
       expect(() => createOidcVerifier({ ...base, audience: [] })).to.throw(/audience/);
       expect(() => createOidcVerifier({ ...base, issuerURL: 'http://issuer.test' })).to.throw(/https/);
       expect(() => createOidcVerifier({ ...base, clockSkewSeconds: 3600 })).to.throw(/skew/);
+    });
+
+    it('refuses prefixes and extra keys the apiserver would not read as configured', () => {
+      const base = { issuerURL: LOCAL_ISSUER, audience: LOCAL_AUDIENCE };
+      expect(() => createOidcVerifier({ ...base, usernamePrefix: ' aad:' })).to.throw('OIDC username prefix " aad:" begins with whitespace');
+      expect(() => createOidcVerifier({ ...base, groupsPrefix: 'a\tb:' })).to.throw('OIDC groups prefix "a\\u0009b:" holds a control character');
+      expect(() => createOidcVerifier({ ...base, extraClaims: { 'example.com/\ud800': 'tid' } })).to.throw(/OIDC extra key .* holds a lone UTF-16 surrogate/);
+      expect(() => createOidcVerifier({ ...base, extraClaims: { 'Example.com/T': 'tid', 'example.com/t': 'oid' } })).to.throw('OIDC extra keys name "example.com/t" twice');
+      expect(createOidcVerifier({ ...base, usernamePrefix: 'aad: ', groupsPrefix: 'g:' }).config.usernamePrefix).to.equal('aad: ');
     });
 
     it('has the documented defaults', () => {

@@ -1,0 +1,3 @@
+module clusterconnect.test/go-impersonation-reader
+
+go 1.24
