@@ -6,11 +6,11 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the `node` devDependency would fetch a second Node; this image already has Node 24.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY proxy ./proxy
 COPY operator ./operator
-COPY test ./test
-RUN node node_modules/typescript/bin/tsc -p tsconfig.json \
+# Source only (tsconfig.build.json): the tests are not part of the image.
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
